@@ -1,0 +1,1 @@
+"""The offline `mock` runtime: heuristic triage, text-derived artifacts, scripted failures."""

@@ -1,0 +1,90 @@
+"""The `mock` runtime: offline and deterministic, with injectable latency and failures."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from typing import ClassVar, Literal
+
+from pydantic import JsonValue
+
+from adapters.base import AgentCall, RawReply, RuntimeSettings, RuntimeStatus, Usage
+from adapters.errors import AdapterError, AuthError, InvalidReply, RuntimeTimeout, TransientError
+from adapters.mock import drafts, script
+
+FailKind = Literal["transient", "timeout", "invalid", "auth"]
+
+_FAILURES: dict[str, type[AdapterError]] = {
+    "transient": TransientError,
+    "timeout": RuntimeTimeout,
+    "invalid": InvalidReply,
+    "auth": AuthError,
+}
+
+
+class MockSettings(RuntimeSettings):
+    latency_ms: float = 0.0
+    fail_rate: float = 0.0
+    fail_kind: FailKind = "transient"
+    script: str = ""
+    seed: int = 0
+
+
+class MockRuntime:
+    name: ClassVar[str] = "mock"
+
+    def __init__(self, settings: RuntimeSettings) -> None:
+        self.settings = MockSettings.model_validate(settings.model_dump())
+        self._script = script.load(self.settings.script)
+        self._turns: dict[str, int] = {}
+        self._rng = random.Random(self.settings.seed)
+        self._lock = threading.Lock()
+
+    def status(self) -> RuntimeStatus:
+        return RuntimeStatus(usable=True, detail="offline, no key needed")
+
+    def invoke(self, call: AgentCall) -> RawReply:
+        if self.settings.latency_ms:
+            time.sleep(self.settings.latency_ms / 1000)
+        with self._lock:
+            failing = self._rng.random() < self.settings.fail_rate
+            scripted = self._next_scripted(call.role)
+        if failing:
+            raise _FAILURES[self.settings.fail_kind](f"injected {self.settings.fail_kind} failure")
+        text = self._reply_text(call, scripted)
+        return RawReply(
+            text=text,
+            model=self.settings.model or "mock-1",
+            usage=Usage(input_tokens=_tokens(call.system + call.user), output_tokens=_tokens(text)),
+        )
+
+    def _next_scripted(self, role: str) -> JsonValue | None:
+        replies = self._script.get(role)
+        if not replies:
+            return None
+        turn = self._turns.get(role, 0)
+        self._turns[role] = turn + 1
+        return replies[min(turn, len(replies) - 1)]
+
+    def _reply_text(self, call: AgentCall, scripted: JsonValue | None) -> str:
+        if isinstance(scripted, str):
+            return scripted
+        if isinstance(scripted, dict) and "$error" in scripted:
+            kind = str(scripted["$error"])
+            raise _FAILURES.get(kind, TransientError)(f"scripted {kind} failure")
+        text = call.request_text or call.user
+        b = drafts.brief(text)
+        if call.role == "triage":
+            generated: dict[str, JsonValue] = b.triage.model_dump(mode="json")
+        else:
+            generated = json.loads(json.dumps(drafts.fill(call.output_type, b)))
+        if isinstance(scripted, dict):
+            generated = script.merge(generated, scripted)
+        return json.dumps(generated, ensure_ascii=False)
+
+
+def _tokens(text: str) -> int:
+    """A rough token count (4 characters a token) so accounting has numbers offline."""
+    return max(1, len(text) // 4)

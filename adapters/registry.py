@@ -1,0 +1,44 @@
+"""Runtime names → classes: a table of built-ins plus the `orchestrate.runtimes` entry points.
+
+Entries are import strings, so asking for `mock` never imports an SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from importlib.metadata import entry_points
+
+from adapters.base import Runtime, RuntimeSettings
+from adapters.errors import UnknownRuntime
+
+BUILTIN: dict[str, str] = {
+    "mock": "adapters.mock.runtime:MockRuntime",
+}
+
+ENTRY_POINT_GROUP = "orchestrate.runtimes"
+
+
+@cache
+def _plugins() -> dict[str, str]:
+    return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
+
+
+def names() -> list[str]:
+    return sorted({**_plugins(), **BUILTIN})
+
+
+def is_known(name: str) -> bool:
+    return name in BUILTIN or name in _plugins()
+
+
+def runtime_class(name: str) -> type[Runtime]:
+    target = BUILTIN.get(name) or _plugins().get(name)
+    if target is None:
+        raise UnknownRuntime(f"unknown runtime {name!r} (known: {', '.join(names())})")
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def create(name: str, settings: RuntimeSettings | None = None) -> Runtime:
+    return runtime_class(name)(settings or RuntimeSettings())

@@ -1,0 +1,9 @@
+"""The coordination ledger: repository interface, file implementation, verification."""
+
+from __future__ import annotations
+
+from orchestrator.ledger.files import FileLedger, ledger_root
+from orchestrator.ledger.fold import ItemView, fold
+from orchestrator.ledger.repository import Created, LedgerRepository
+
+__all__ = ["Created", "FileLedger", "ItemView", "LedgerRepository", "fold", "ledger_root"]

@@ -1,0 +1,359 @@
+"""The embedded file ledger: immutable packets, fsync'd hash-chained JSONL, a derived index."""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+
+from filelock import FileLock
+from pydantic import BaseModel, JsonValue, ValidationError
+
+from orchestrator import ids
+from orchestrator.canonical import GENESIS, canonical_bytes, event_hash, sha256_hex
+from orchestrator.errors import LedgerCorrupt, NotFoundError
+from orchestrator.ledger import fsio
+from orchestrator.ledger.fold import ItemView, fold
+from orchestrator.ledger.repository import Created
+from orchestrator.models import Action, LedgerEvent, RequestPacket, iso, utc_now
+from orchestrator.states import State, check_transition
+
+_LOCK_STRIPES = 64
+# events that change what the index shows; others skip the index rewrite
+_INDEXED = frozenset({Action.REQUEST_CREATED, Action.TRIAGED, Action.STATE_CHANGED})
+
+
+class _Head(BaseModel):
+    """What an appender must know about a file's end: cached, revalidated by file size."""
+
+    size: int
+    seq: int
+    hash: str
+    state: State
+
+
+def packet_sha256(packet: RequestPacket) -> str:
+    return sha256_hex(canonical_bytes(packet.model_dump(mode="json")))
+
+
+def parse_line(raw: bytes) -> LedgerEvent:
+    return LedgerEvent.model_validate_json(raw)
+
+
+class FileLedger:
+    """Directory layout of DESIGN §6; safe for many processes on one machine."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root)
+        self.requests_dir = self.root / "requests"
+        self.events_dir = self.root / "events"
+        self.locks_dir = self.root / ".locks"
+        self.index_path = self.root / "index.json"
+        self._heads: dict[str, _Head] = {}
+
+    # -- layout -----------------------------------------------------------------
+    def exists(self) -> bool:
+        return self.requests_dir.is_dir() and self.events_dir.is_dir()
+
+    def ensure(self) -> None:
+        for directory in (self.requests_dir, self.events_dir, self.locks_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+
+    def require(self) -> None:
+        if not self.exists():
+            raise NotFoundError(
+                f"no ledger at {self.root} (submit a request first, or pass --ledger)"
+            )
+
+    def request_path(self, request_id: str) -> Path:
+        return self.requests_dir / f"{ids.validate(request_id)}.json"
+
+    def events_path(self, request_id: str) -> Path:
+        return self.events_dir / f"{ids.validate(request_id)}.jsonl"
+
+    def _lock(self, name: str) -> FileLock:
+        return FileLock(str(self.locks_dir / f"{name}.lock"))
+
+    def _request_lock(self, request_id: str) -> FileLock:
+        stripe = zlib.crc32(request_id.encode()) % _LOCK_STRIPES
+        return self._lock(f"req-{stripe:02d}")
+
+    # -- creation ---------------------------------------------------------------
+    def create_request(
+        self, text: str, title: str, *, source: str = "cli", idempotency_key: str | None = None
+    ) -> Created:
+        """Allocate an id and write the packet and its first event, once, under the id lock."""
+        self.ensure()
+        now = utc_now()
+        with self._lock("ids"):
+            if idempotency_key is not None:
+                existing = self._idempotent_hit(idempotency_key)
+                if existing is not None:
+                    return Created(packet=self.read_request(existing), created=False)
+            packet = self._write_packet(now, text, title, source, idempotency_key)
+            if idempotency_key is not None:
+                self._remember_key(idempotency_key, packet.request_id)
+        self.append(
+            packet.request_id,
+            "orchestrator",
+            Action.REQUEST_CREATED,
+            {
+                "title": title,
+                "source": source,
+                "packet_sha256": packet_sha256(packet),
+                "idempotency_key": idempotency_key,
+            },
+        )
+        return Created(packet=packet, created=True)
+
+    def _write_packet(
+        self, now, text: str, title: str, source: str, key: str | None
+    ) -> RequestPacket:
+        day = ids.day_of(now)
+        counter = self.locks_dir / f"counter-{day}"
+        number = self._read_counter(counter, day)
+        while True:
+            number += 1
+            packet = RequestPacket(
+                request_id=ids.format_id(day, number),
+                created_at=iso(now),
+                title=title,
+                text=text,
+                source=source,
+                idempotency_key=key,
+            )
+            data = canonical_bytes(packet.model_dump(mode="json")) + b"\n"
+            if fsio.create_exclusive(self.request_path(packet.request_id), data):
+                fsio.replace_atomic(counter, str(number).encode())
+                return packet
+
+    def _read_counter(self, counter: Path, day: str) -> int:
+        raw = fsio.read_bytes_or_none(counter)
+        if raw is not None and raw.strip().isdigit():
+            return int(raw)
+        prefix = f"REQ-{day}-"
+        taken = [
+            ids.number_of(p.stem)
+            for p in self.requests_dir.glob(f"{prefix}*.json")
+            if ids.is_valid(p.stem)
+        ]
+        return max(taken, default=0)
+
+    def _key_path(self, key: str) -> Path:
+        return self.root / "idempotency" / f"{sha256_hex(key.encode())}.json"
+
+    def _idempotent_hit(self, key: str) -> str | None:
+        raw = fsio.read_bytes_or_none(self._key_path(key))
+        if raw is None:
+            return None
+        return ids.validate(json.loads(raw)["request_id"])
+
+    def _remember_key(self, key: str, request_id: str) -> None:
+        path = self._key_path(key)
+        path.parent.mkdir(exist_ok=True)
+        fsio.create_exclusive(path, canonical_bytes({"request_id": request_id}))
+
+    def find_by_idempotency_key(self, key: str) -> str | None:
+        return self._idempotent_hit(key)
+
+    # -- appends ----------------------------------------------------------------
+    def append(
+        self,
+        request_id: str,
+        actor: str,
+        action: Action,
+        details: Mapping[str, JsonValue] | None = None,
+    ) -> LedgerEvent:
+        """Append one event durably; the per-request lock makes `seq`/`prev` race-free."""
+        path = self.events_path(request_id)
+        with self._request_lock(request_id):
+            head = self._head(request_id, path)
+            return self._append_locked(request_id, path, head, actor, action, details or {})
+
+    def transition(self, request_id: str, target: State, actor: str, reason: str = "") -> None:
+        """Check the lifecycle table under the lock; an illegal move raises and writes nothing."""
+        path = self.events_path(request_id)
+        with self._request_lock(request_id):
+            head = self._head(request_id, path)
+            check_transition(head.state, target)
+            details = {"from": head.state.value, "to": target.value, "reason": reason}
+            self._append_locked(request_id, path, head, actor, Action.STATE_CHANGED, details)
+
+    def _append_locked(
+        self,
+        request_id: str,
+        path: Path,
+        head: _Head,
+        actor: str,
+        action: Action,
+        details: Mapping[str, JsonValue],
+    ) -> LedgerEvent:
+        body = {
+            "seq": head.seq + 1,
+            "ts": iso(utc_now()),
+            "request_id": request_id,
+            "actor": actor,
+            "action": action.value,
+            "details": dict(details),
+            "prev": head.hash,
+        }
+        body["hash"] = event_hash(body)
+        event = LedgerEvent.model_validate(body)
+        size = fsio.append_durable(path, canonical_bytes(body) + b"\n")
+        state = State(str(details["to"])) if action is Action.STATE_CHANGED else head.state
+        self._heads[request_id] = _Head(size=size, seq=event.seq, hash=event.hash, state=state)
+        if action in _INDEXED:
+            self._update_index(request_id)
+        return event
+
+    def _head(self, request_id: str, path: Path) -> _Head:
+        size = path.stat().st_size if path.exists() else 0
+        cached = self._heads.get(request_id)
+        if cached is not None and cached.size == size:
+            return cached
+        if size == 0:
+            return _Head(size=0, seq=0, hash=GENESIS, state=State.PROPOSED)
+        events = self._load_for_append(request_id, path)
+        if not events:
+            return _Head(size=0, seq=0, hash=GENESIS, state=State.PROPOSED)
+        last = events[-1]
+        head = _Head(
+            size=path.stat().st_size,
+            seq=last.seq,
+            hash=last.hash,
+            state=fold(request_id, events).state,
+        )
+        self._heads[request_id] = head
+        return head
+
+    def _load_for_append(self, request_id: str, path: Path) -> list[LedgerEvent]:
+        """Parse the whole chain; repair a torn tail (never acknowledged), refuse real damage."""
+        data = path.read_bytes()
+        if not data.endswith(b"\n"):
+            data = self._repair_torn_tail(request_id, path, data)
+        events: list[LedgerEvent] = []
+        for number, raw in enumerate(data.splitlines(), start=1):
+            try:
+                event = parse_line(raw)
+            except ValidationError as exc:
+                raise LedgerCorrupt(
+                    f"{path.name} line {number} is unreadable ({exc.error_count()} errors); "
+                    "run `orchestrate verify`"
+                ) from None
+            expected = events[-1].hash if events else GENESIS
+            if event.seq != number or event.prev != expected:
+                raise LedgerCorrupt(
+                    f"{path.name} line {number} breaks the hash chain; run `orchestrate verify`"
+                )
+            events.append(event)
+        return events
+
+    def _repair_torn_tail(self, request_id: str, path: Path, data: bytes) -> bytes:
+        """A line without its newline was cut by a killed writer: quarantine it, then note it."""
+        cut = data.rfind(b"\n") + 1
+        fragment = data[cut:]
+        quarantine = path.with_name(f"{path.name}.torn-{sha256_hex(fragment)[:12]}")
+        fsio.create_exclusive(quarantine, fragment)
+        fsio.truncate_to(path, cut)
+        kept = data[:cut]
+        if kept:
+            last = parse_line(kept.splitlines()[-1])
+            head = _Head(size=cut, seq=last.seq, hash=last.hash, state=State.PROPOSED)
+            self._append_locked(
+                request_id,
+                path,
+                head,
+                "ledger",
+                Action.LEDGER_REPAIRED,
+                {
+                    "torn_bytes": len(fragment),
+                    "fragment_sha256": sha256_hex(fragment),
+                    "quarantined_to": quarantine.name,
+                },
+            )
+        return path.read_bytes()
+
+    # -- reads ------------------------------------------------------------------
+    def read_request(self, request_id: str) -> RequestPacket:
+        path = self.request_path(request_id)
+        raw = fsio.read_bytes_or_none(path)
+        if raw is None:
+            raise NotFoundError(f"unknown request {request_id}")
+        try:
+            return RequestPacket.model_validate_json(raw)
+        except ValidationError:
+            raise LedgerCorrupt(f"{path.name} is not a valid request packet") from None
+
+    def read_events(self, request_id: str) -> list[LedgerEvent]:
+        raw = fsio.read_bytes_or_none(self.events_path(request_id))
+        if raw is None:
+            raise NotFoundError(f"unknown request {request_id}")
+        events = []
+        for number, line in enumerate(raw.splitlines(), start=1):
+            try:
+                events.append(parse_line(line))
+            except ValidationError:
+                if number == len(raw.splitlines()) and not raw.endswith(b"\n"):
+                    break  # a torn tail is not part of the record
+                raise LedgerCorrupt(
+                    f"{request_id} event line {number} is unreadable; run `orchestrate verify`"
+                ) from None
+        return events
+
+    def view(self, request_id: str, upto: int | None = None) -> ItemView:
+        return fold(request_id, self.read_events(request_id), upto)
+
+    def request_ids(self) -> list[str]:
+        if not self.events_dir.is_dir():
+            return []
+        return sorted(p.stem for p in self.events_dir.glob("*.jsonl") if ids.is_valid(p.stem))
+
+    # -- the derived index ------------------------------------------------------
+    def index(self) -> dict[str, ItemView]:
+        """The read model; rebuilt in memory if missing or unreadable (never trusted blindly)."""
+        raw = fsio.read_bytes_or_none(self.index_path)
+        if raw is not None:
+            try:
+                entries = json.loads(raw)["requests"]
+                return {rid: ItemView.model_validate(v) for rid, v in entries.items()}
+            except (ValueError, KeyError, TypeError, ValidationError):
+                pass
+        return {rid: self.view(rid) for rid in self.request_ids()}
+
+    def reindex(self) -> int:
+        views = {rid: self.view(rid) for rid in self.request_ids()}
+        with self._lock("index"):
+            self._write_index(views)
+        return len(views)
+
+    def _update_index(self, request_id: str) -> None:
+        entry = self.view(request_id).model_dump(mode="json")
+        with self._lock("index"):
+            entries = self._raw_index_entries()
+            if entries is None:
+                entries = {
+                    rid: self.view(rid).model_dump(mode="json") for rid in self.request_ids()
+                }
+            entries[request_id] = entry
+            self._write_entries(entries)
+
+    def _raw_index_entries(self) -> dict[str, JsonValue] | None:
+        raw = fsio.read_bytes_or_none(self.index_path)
+        try:
+            return dict(json.loads(raw)["requests"]) if raw is not None else None
+        except (ValueError, KeyError, TypeError):
+            return None
+
+    def _write_index(self, views: Mapping[str, ItemView]) -> None:
+        self._write_entries({rid: v.model_dump(mode="json") for rid, v in views.items()})
+
+    def _write_entries(self, entries: Mapping[str, JsonValue]) -> None:
+        body = {"version": 1, "requests": {rid: entries[rid] for rid in sorted(entries)}}
+        fsio.replace_atomic(self.index_path, json.dumps(body, separators=(",", ":")).encode())
+
+
+def ledger_root(flag: str | None) -> Path:
+    """`--ledger DIR`, else `ORCHESTRATE_LEDGER`, else `./coordination`."""
+    return Path(flag or os.environ.get("ORCHESTRATE_LEDGER") or "coordination")

@@ -1,0 +1,72 @@
+"""Durable file primitives: exclusive create, fsync'd append, atomic replace."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a new directory entry survive a crash (the file's own fsync does not cover it)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_fsync(path: Path, data: bytes, flags: int) -> None:
+    fd = os.open(path, flags, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def create_exclusive(path: Path, data: bytes) -> bool:
+    """Write a complete file at `path` only if nothing is there; False if it already exists.
+
+    The bytes go to a private temp file first and are hard-linked into place, so a reader
+    never sees a half-written file and two writers can never both win.
+    """
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _write_fsync(tmp, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(path.parent)
+    return True
+
+
+def append_durable(path: Path, data: bytes) -> int:
+    """Append in one write and fsync; returns the file size afterwards."""
+    _write_fsync(path, data, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    return path.stat().st_size
+
+
+def replace_atomic(path: Path, data: bytes) -> None:
+    """Readers see the old file or the new one, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    _write_fsync(tmp, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    os.replace(tmp, path)
+
+
+def truncate_to(path: Path, size: int) -> None:
+    with open(path, "r+b") as handle:
+        handle.truncate(size)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_bytes_or_none(path: Path) -> bytes | None:
+    with contextlib.suppress(FileNotFoundError):
+        return path.read_bytes()
+    return None

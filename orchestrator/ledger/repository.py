@@ -1,0 +1,47 @@
+"""The ledger's small interface: the file ledger implements it; a shared backend can follow."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
+
+from pydantic import BaseModel, JsonValue
+
+from orchestrator.ledger.fold import ItemView
+from orchestrator.models import Action, LedgerEvent, RequestPacket
+from orchestrator.states import State
+
+
+class Created(BaseModel):
+    """A new packet, or the existing one when its idempotency key was already used."""
+
+    packet: RequestPacket
+    created: bool
+
+
+class LedgerRepository(Protocol):
+    def create_request(
+        self, text: str, title: str, *, source: str = "cli", idempotency_key: str | None = None
+    ) -> Created: ...
+
+    def append(
+        self,
+        request_id: str,
+        actor: str,
+        action: Action,
+        details: Mapping[str, JsonValue] | None = None,
+    ) -> LedgerEvent: ...
+
+    def transition(self, request_id: str, target: State, actor: str, reason: str = "") -> None: ...
+
+    def read_request(self, request_id: str) -> RequestPacket: ...
+
+    def read_events(self, request_id: str) -> list[LedgerEvent]: ...
+
+    def view(self, request_id: str, upto: int | None = None) -> ItemView: ...
+
+    def request_ids(self) -> list[str]: ...
+
+    def index(self) -> dict[str, ItemView]: ...
+
+    def reindex(self) -> int: ...
