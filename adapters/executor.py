@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 
 from pydantic import BaseModel, JsonValue, ValidationError
 from tenacity import (
@@ -64,11 +65,13 @@ class Executor:
         policy: RetryPolicy | None = None,
         sink: EventSink | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        state_dir: Path | None = None,
     ) -> None:
         self.settings = dict(settings or {})
         self.policy = policy or RetryPolicy()
         self.sink = sink or _no_event
         self._sleep = sleep
+        self.state_dir = state_dir  # where cross-process runtime state (breakers) lives
         self._runtimes: dict[str, Runtime] = {}
 
     def runtime(self, name: str) -> Runtime:

@@ -14,6 +14,12 @@ from adapters.errors import UnknownRuntime
 
 BUILTIN: dict[str, str] = {
     "mock": "adapters.mock.runtime:MockRuntime",
+    "claude": "adapters.claude:ClaudeRuntime",
+    "codex": "adapters.codex:CodexRuntime",
+    "copilot": "adapters.copilot:CopilotRuntime",
+    "claude-code": "adapters.agents.claude_code:ClaudeCodeRuntime",
+    "codex-cli": "adapters.agents.codex_cli:CodexCliRuntime",
+    "copilot-cli": "adapters.agents.copilot_cli:CopilotCliRuntime",
 }
 
 ENTRY_POINT_GROUP = "orchestrate.runtimes"
