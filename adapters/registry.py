@@ -10,7 +10,7 @@ from functools import cache
 from importlib.metadata import entry_points
 
 from adapters.base import Runtime, RuntimeSettings
-from adapters.errors import UnknownRuntime
+from adapters.errors import PermanentError, UnknownRuntime
 
 BUILTIN: dict[str, str] = {
     "mock": "adapters.mock.runtime:MockRuntime",
@@ -43,7 +43,10 @@ def runtime_class(name: str) -> type[Runtime]:
     if target is None:
         raise UnknownRuntime(f"unknown runtime {name!r} (known: {', '.join(names())})")
     module_name, _, attr = target.partition(":")
-    return getattr(importlib.import_module(module_name), attr)
+    try:
+        return getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise PermanentError(f"runtime {name!r} cannot be loaded: {exc}") from None
 
 
 def create(name: str, settings: RuntimeSettings | None = None) -> Runtime:

@@ -1,0 +1,1 @@
+"""The `orchestrate` command line: a thin layer over `orchestrator.api`."""

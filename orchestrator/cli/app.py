@@ -1,0 +1,30 @@
+"""`orchestrate`: wires the command modules into one typer app."""
+
+from __future__ import annotations
+
+import typer
+
+from orchestrator.cli import cmd_meta, cmd_read, cmd_work
+
+app = typer.Typer(
+    name="orchestrate",
+    help="Triage work items and run them through PM, Dev, Test and Ops agents, "
+    "with every step in a verifiable ledger.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+app.command("submit")(cmd_work.submit_command)
+app.command("triage")(cmd_work.triage_command)
+app.command("list")(cmd_read.list_command)
+app.command("show")(cmd_read.show_command)
+app.command("verify")(cmd_read.verify_command)
+app.command("reindex")(cmd_read.reindex_command)
+app.command("resume")(cmd_work.resume_command)
+app.command("graph")(cmd_meta.graph_command)
+app.command("init")(cmd_meta.init_command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,217 @@
+"""Read commands: list, show, verify, reindex. They never import LangGraph or an SDK."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+from rich.table import Table
+
+from orchestrator import ids, runlock
+from orchestrator.cli import render
+from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
+from orchestrator.config import Config, load_config
+from orchestrator.errors import InputError, NotFoundError
+from orchestrator.ledger import FileLedger, ItemView
+from orchestrator.ledger.verify import verify as verify_ledger
+from orchestrator.models import LedgerEvent, RequestPacket
+from orchestrator.states import State, is_open
+
+
+def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Config]:
+    cfg = load_config(config, ledger=ledger)
+    store = FileLedger(cfg.ledger_path)
+    store.require()
+    return store, cfg
+
+
+class RoleCost(BaseModel):
+    role: str
+    runtime: str | None
+    model: str | None
+    round: int
+    input_tokens: int
+    output_tokens: int
+    latency_ms: float
+    cost_usd: float | None
+
+
+class ShowPayload(BaseModel):
+    request: RequestPacket
+    item: ItemView
+    at: int | None
+    status: str
+    roles: list[RoleCost]
+    total_tokens: int
+    total_cost_usd: float | None
+    events: list[LedgerEvent]
+
+
+def _status(store: FileLedger, view: ItemView, at: int | None) -> str:
+    if at is not None or not is_open(view.state):
+        return view.state.value
+    return "running" if runlock.is_running(store, view.request_id) else "interrupted"
+
+
+def _costs(view: ItemView, cfg: Config) -> list[RoleCost]:
+    try:
+        from orchestrator.accounting import ModelPrice, estimate_cost
+    except ImportError:  # accounting is optional for reading
+        return [
+            RoleCost(**r.model_dump(exclude={"summary"}), cost_usd=None) for r in view.completed
+        ]
+    overrides = {m: ModelPrice(**p.model_dump()) for m, p in cfg.prices.items()}
+    return [
+        RoleCost(
+            **r.model_dump(exclude={"summary"}),
+            cost_usd=estimate_cost(r.model or "", r.input_tokens, r.output_tokens, overrides),
+        )
+        for r in view.completed
+    ]
+
+
+def list_command(
+    state: Annotated[str | None, typer.Option(help="Only items in this state.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only bug, feature or incident.")] = None,
+    as_json: JsonOpt = False,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """List requests from the index, newest first."""
+    friendly(_list)(state, kind, as_json, ledger, config)
+
+
+def _list(state, kind, as_json, ledger, config) -> None:
+    if state is not None and state.upper() not in State.__members__:
+        raise InputError(f"unknown state {state!r} (known: {', '.join(State.__members__)})")
+    if kind is not None and kind not in ("bug", "feature", "incident"):
+        raise InputError(f"unknown kind {kind!r} (known: bug, feature, incident)")
+    store, _ = _ledger(ledger, config)
+    views = sorted(store.index().values(), key=lambda v: v.request_id, reverse=True)
+    views = [
+        v
+        for v in views
+        if (state is None or v.state.value == state.upper()) and (kind is None or v.kind == kind)
+    ]
+    if as_json:
+        render.emit_json([v.model_dump(mode="json", exclude={"completed"}) for v in views])
+    elif not views:
+        render.console.print("no requests match")
+    else:
+        render.console.print(render.list_table(views))
+
+
+def show_command(
+    request_id: Annotated[str, typer.Argument(metavar="REQ", help="Request id.")],
+    at: Annotated[int | None, typer.Option("--at", help="As it stood after event SEQ.")] = None,
+    as_json: JsonOpt = False,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Show a request: its packet, decision, roles, tokens and cost, and its timeline."""
+    friendly(_show)(request_id, at, as_json, ledger, config)
+
+
+def _show(request_id, at, as_json, ledger, config) -> None:
+    ids.validate(request_id)
+    store, cfg = _ledger(ledger, config)
+    if not store.events_path(request_id).exists():
+        raise NotFoundError(f"unknown request {request_id}")
+    events = store.read_events(request_id)
+    if at is not None and not 1 <= at <= len(events):
+        raise InputError(f"--at {at}: {request_id} has events 1..{len(events)}")
+    shown = [e for e in events if at is None or e.seq <= at]
+    from orchestrator.ledger import fold
+
+    view = fold(request_id, shown)
+    roles = _costs(view, cfg)
+    costs = [r.cost_usd for r in roles]
+    payload = ShowPayload(
+        request=store.read_request(request_id),
+        item=view,
+        at=at,
+        status=_status(store, view, at),
+        roles=roles,
+        total_tokens=sum(r.input_tokens + r.output_tokens for r in roles),
+        total_cost_usd=None if not costs or None in costs else round(sum(costs), 6),  # type: ignore[arg-type]
+        events=shown,
+    )
+    if as_json:
+        render.emit_json(payload)
+        return
+    _print_show(payload)
+
+
+def _print_show(p: ShowPayload) -> None:
+    out = render.console
+    v = p.item
+    at = f"  (as of event {p.at})" if p.at is not None else ""
+    out.print(f"[bold]{v.request_id}[/bold]  {v.title}{at}")
+    status = render.state_text(v.state.value)
+    if p.status == "interrupted":
+        status += f"  [yellow]interrupted[/yellow] — `orchestrate resume {v.request_id}`"
+    elif p.status == "running":
+        status += "  (running)"
+    out.print(f"state     {status}")
+    if v.kind:
+        out.print(
+            f"triage    {v.kind} · {v.severity} · {v.priority} · confidence {v.confidence:.2f}"
+        )
+        out.print(f"route     {' → '.join(v.route)}")
+    if v.blocked_reason:
+        out.print(f"blocked   [red]{v.blocked_reason}[/red]")
+    if p.roles:
+        table = Table(box=None, pad_edge=False, title="roles", title_justify="left")
+        for col in ("role", "round", "runtime", "model", "in tok", "out tok", "ms", "cost $"):
+            table.add_column(col)
+        for r in p.roles:
+            cost = "—" if r.cost_usd is None else f"{r.cost_usd:.4f}"
+            table.add_row(
+                r.role, str(r.round), r.runtime or "", r.model or "", str(r.input_tokens),
+                str(r.output_tokens), f"{r.latency_ms:.0f}", cost,
+            )  # fmt: skip
+        out.print(table)
+        total = "—" if p.total_cost_usd is None else f"${p.total_cost_usd:.4f}"
+        out.print(f"total     {p.total_tokens} tokens, estimated cost {total}")
+    out.print(render.timeline(p.events))
+
+
+def verify_command(
+    request_ids: Annotated[list[str] | None, typer.Argument(metavar="[REQ]...")] = None,
+    as_json: JsonOpt = False,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Check every hash chain, line schema, request packet and the index. Exit 1 if broken."""
+    friendly(_verify)(request_ids, as_json, ledger, config)
+
+
+def _verify(request_ids, as_json, ledger, config) -> None:
+    store, _ = _ledger(ledger, config)
+    report = verify_ledger(store, list(request_ids or []))
+    if as_json:
+        render.emit_json({"ok": report.ok, **report.model_dump(mode="json")})
+    elif report.ok:
+        render.console.print(
+            f"ok: {report.requests} requests, {report.events} events, every chain intact"
+        )
+    else:
+        for f in report.findings:
+            where = f"{f.file}:{f.line}" if f.line else f.file
+            print(f"{where}: {f.reason}")
+        print(f"{len(report.findings)} problem(s) in {report.requests} requests")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def reindex_command(ledger: LedgerOpt = None, config: ConfigOpt = None) -> None:
+    """Rebuild index.json from the events."""
+    friendly(_reindex)(ledger, config)
+
+
+def _reindex(ledger, config) -> None:
+    store, _ = _ledger(ledger, config)
+    count = store.reindex()
+    render.console.print(f"reindexed {count} requests into {store.index_path}")

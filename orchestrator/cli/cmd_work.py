@@ -1,0 +1,212 @@
+"""Commands that do work: submit, triage, resume."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestrator import intake
+from orchestrator.cli import render
+from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
+from orchestrator.config import Config, load_config
+from orchestrator.errors import InputError
+
+TextArg = Annotated[
+    str | None, typer.Argument(metavar="TEXT", help="The work item; `-` reads stdin.")
+]
+
+
+def _read_text(text: str | None) -> str:
+    if text is None:
+        raise InputError("no text given (pass TEXT, or - to read stdin)")
+    if text == "-":
+        return intake.decode(sys.stdin.buffer.read(), "stdin")
+    return text
+
+
+def _config(config: Path | None, runtime: list[str] | None, ledger: Path | None) -> Config:
+    return load_config(config, runtime_flags=runtime or [], ledger=ledger)
+
+
+def submit_command(
+    text: TextArg = None,
+    title: Annotated[str | None, typer.Option(help="Title (default: first line).")] = None,
+    runtime: RuntimeOpt = None,
+    workspace: Annotated[
+        Path | None, typer.Option(help="Directory agentic runtimes work in.")
+    ] = None,
+    idempotency_key: Annotated[
+        str | None, typer.Option(help="Return the existing request if this key was used.")
+    ] = None,
+    as_json: JsonOpt = False,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Triage a work item and run it through its roles. Exit 0 closed, 1 blocked."""
+    friendly(_submit)(text, title, runtime, workspace, idempotency_key, as_json, ledger, config)
+
+
+def _submit(text, title, runtime, workspace, idempotency_key, as_json, ledger, config) -> None:
+    from orchestrator.api import Orchestrator
+
+    raw = _read_text(text)
+    cfg = _config(config, runtime, ledger)
+    result = Orchestrator(cfg).submit(
+        raw, title=title, idempotency_key=idempotency_key, workspace=workspace
+    )
+    if as_json:
+        render.emit_json(result)
+    else:
+        _print_result(result)
+    if result.state == "BLOCKED":
+        raise typer.Exit(1)
+
+
+def _print_result(result) -> None:
+    out = render.console
+    if not result.created:
+        out.print(
+            f"[yellow]already submitted[/yellow] with this idempotency key: {result.request_id}"
+        )
+    out.print(f"[bold]{result.request_id}[/bold]")
+    t = result.triage
+    if t is not None:
+        out.print(
+            f"triage    [bold]{t.kind}[/bold] · {t.severity} · {t.priority} · "
+            f"confidence {t.confidence:.2f}  ({t.runtime})"
+        )
+        out.print(f"          {t.rationale}")
+    out.print(f"route     {render.stages_text(result.stages)}")
+    for h in result.handoffs:
+        again = f" (round {h.round})" if h.round > 1 else ""
+        hop = f"{h.from_role:>5} → {', '.join(h.to):<10}"
+        out.print(f"  {hop} {h.runtime or '':<8}{again} {h.summary or ''}")
+    out.print(f"state     {render.state_text(result.state)}")
+    if result.blocked_reason:
+        out.print(f"blocked   [red]{result.blocked_reason}[/red]")
+
+
+def triage_command(
+    text: TextArg = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="JSONL of {text, id?} items; one decision each.")
+    ] = None,
+    runtime: Annotated[
+        str | None, typer.Option("--runtime", "-r", help="Runtime for triage (default: config).")
+    ] = None,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Classify only: print the decision and its route; writes nothing."""
+    friendly(_triage)(text, file, runtime, as_json, config)
+
+
+def _triage(text, file, runtime, as_json, config) -> None:
+    from orchestrator.api import Orchestrator
+
+    flags = [f"triage={runtime}"] if runtime else []
+    orch = Orchestrator(load_config(config, runtime_flags=flags))
+    if file is not None:
+        if text is not None:
+            raise InputError("give TEXT or --file, not both")
+        failures = _triage_file(orch, file, as_json)
+        if failures:
+            raise typer.Exit(2)
+        return
+    triaged = orch.triage(_read_text(text))
+    payload = {
+        **triaged.decision.model_dump(mode="json"),
+        "route": triaged.route,
+        "stages": triaged.stages,
+        "runtime": triaged.reply.runtime,
+        "model": triaged.reply.model,
+    }
+    if as_json:
+        render.emit_json(payload)
+        return
+    d = triaged.decision
+    out = render.console
+    out.print(
+        f"[bold]{d.kind}[/bold] · {d.severity} · {d.priority} · confidence {d.confidence:.2f}"
+    )
+    out.print(f"rationale {d.rationale}")
+    out.print(f"signals   {', '.join(d.signals) or '—'}")
+    out.print(f"route     {render.stages_text(triaged.stages)}")
+
+
+def _triage_file(orch, file: Path, as_json: bool) -> int:
+    """One decision per line, in order; a bad line is reported and skipped, not fatal."""
+    from orchestrator.errors import OrchestrateError
+
+    raw = intake.decode(file.read_bytes(), str(file))
+    failures = 0
+    out = sys.stdout
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            text = item["text"] if isinstance(item, dict) else None
+            if not isinstance(text, str):
+                raise InputError("each line needs a string `text`")
+            item_id = str(item.get("id", number))
+            triaged = orch.triage(text)
+        except (ValueError, KeyError, OrchestrateError) as exc:
+            failures += 1
+            msg = str(exc) if isinstance(exc, OrchestrateError) else f"bad JSON line ({exc})"
+            print(f"error: {file}:{number}: {msg}", file=sys.stderr)
+            continue
+        d = triaged.decision
+        if as_json:
+            row = {"id": item_id, **d.model_dump(mode="json"), "route": triaged.route,
+                   "runtime": triaged.reply.runtime}  # fmt: skip
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            out.write(f"{item_id}\t{d.kind}\t{d.severity}\t{d.priority}\t{d.confidence:.2f}\n")
+    return failures
+
+
+def resume_command(
+    request_id: Annotated[str | None, typer.Argument(metavar="[REQ]")] = None,
+    all_open: Annotated[
+        bool, typer.Option("--all", help="Resume every open item whose process is gone.")
+    ] = False,
+    workspace: Annotated[
+        Path | None, typer.Option(help="Directory agentic runtimes work in.")
+    ] = None,
+    as_json: JsonOpt = False,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Continue an interrupted run from its last completed step."""
+    friendly(_resume)(request_id, all_open, workspace, as_json, ledger, config)
+
+
+def _resume(request_id, all_open, workspace, as_json, ledger, config) -> None:
+    from orchestrator import ids
+    from orchestrator.api import Orchestrator, require_known
+
+    if (request_id is None) == (not all_open):
+        raise InputError("give one REQ or --all")
+    cfg = _config(config, None, ledger)
+    orch = Orchestrator(cfg)
+    orch.ledger.require()
+    if all_open:
+        targets = orch.interrupted()
+    else:
+        require_known(orch.ledger, ids.validate(request_id))
+        targets = [request_id]
+    results = [orch.resume(rid, workspace=workspace) for rid in targets]
+    if as_json:
+        render.emit_json([r.model_dump(mode="json") for r in results])
+        return
+    if not results:
+        render.console.print("nothing to resume: no interrupted items")
+    for result in results:
+        _print_result(result)
+    if any(r.state == "BLOCKED" for r in results):
+        raise typer.Exit(1)

@@ -1,0 +1,192 @@
+"""Configuration: `orchestrate.toml` < `ORCHESTRATE_*` environment < `--runtime` flags.
+
+With no file at all every role runs on `mock`, so the first command works offline.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from adapters import registry
+from adapters.base import RuntimeSettings
+from adapters.executor import RetryPolicy
+from orchestrator.errors import InputError
+from orchestrator.routing import DEFAULT_MATRIX, RouteSpec
+from roles.registry import ROLE_NAMES
+
+CONFIG_NAME = "orchestrate.toml"
+
+
+class LedgerSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    path: Path = Path("coordination")
+
+
+class RoutingSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_review_rounds: int = Field(default=1, ge=0, le=10)
+    matrix: dict[str, RouteSpec] = Field(default_factory=lambda: dict(DEFAULT_MATRIX))
+
+    @field_validator("matrix")
+    @classmethod
+    def _all_kinds(cls, matrix: dict[str, RouteSpec]) -> dict[str, RouteSpec]:
+        unknown = set(matrix) - set(DEFAULT_MATRIX)
+        if unknown:
+            raise ValueError(f"unknown kind(s) {sorted(unknown)}")
+        return {**DEFAULT_MATRIX, **matrix}
+
+
+class LimitsSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_text_chars: int = Field(default=32_000, ge=1)
+
+
+class ModelPriceSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+
+
+class GraphSection(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    checkpoint: bool = True
+
+
+class Config(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    ledger: LedgerSection = Field(default_factory=LedgerSection)
+    roles: dict[str, str] = Field(default_factory=dict)
+    fallback: dict[str, list[str]] = Field(default_factory=dict)
+    runtimes: dict[str, RuntimeSettings] = Field(default_factory=dict)
+    routing: RoutingSection = Field(default_factory=RoutingSection)
+    limits: LimitsSection = Field(default_factory=LimitsSection)
+    retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    prices: dict[str, ModelPriceSection] = Field(default_factory=dict)
+    graph: GraphSection = Field(default_factory=GraphSection)
+    source: str = Field(default="defaults", exclude=True)
+
+    @property
+    def ledger_path(self) -> Path:
+        return self.ledger.path
+
+    def runtime_for(self, role: str) -> str:
+        return self.roles.get(role, "mock")
+
+    def chain_for(self, role: str) -> list[str]:
+        """The role's runtime, then its fallbacks (without repeats)."""
+        chain = [self.runtime_for(role), *self.fallback.get(role, [])]
+        return list(dict.fromkeys(chain))
+
+    def settings_for(self, runtime: str) -> RuntimeSettings:
+        return self.runtimes.get(runtime) or RuntimeSettings()
+
+
+def parse_assignments(items: Sequence[str], origin: str) -> dict[str, str]:
+    """`ROLE=NAME` pairs (ROLE may be `all`) from flags or `ORCHESTRATE_RUNTIME`."""
+    out: dict[str, str] = {}
+    for item in items:
+        role, sep, name = item.partition("=")
+        role, name = role.strip(), name.strip()
+        if not sep or not role or not name:
+            raise InputError(f"{origin}: expected ROLE=RUNTIME, got {item!r}")
+        out[role] = name
+    return out
+
+
+def _apply_roles(roles: dict[str, str], assignments: Mapping[str, str]) -> dict[str, str]:
+    merged = dict(roles)
+    if "all" in assignments:
+        merged = dict.fromkeys(ROLE_NAMES, assignments["all"])
+    merged.update({r: n for r, n in assignments.items() if r != "all"})
+    return merged
+
+
+def _check_names(config: Config) -> None:
+    for role, runtime in config.roles.items():
+        if role not in ROLE_NAMES:
+            raise InputError(f"unknown role {role!r} (known: {', '.join(ROLE_NAMES)}, all)")
+        _check_runtime(runtime)
+    for role, chain in config.fallback.items():
+        if role not in ROLE_NAMES:
+            raise InputError(f"[fallback]: unknown role {role!r}")
+        for runtime in chain:
+            _check_runtime(runtime)
+
+
+def _check_runtime(name: str) -> None:
+    if not registry.is_known(name):
+        raise InputError(f"unknown runtime {name!r} (known: {', '.join(registry.names())})")
+
+
+def _read_file(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"malformed config {path}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"cannot read config {path}: {exc.strerror}") from None
+
+
+def _find_file(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
+    if explicit is not None:
+        return explicit
+    if env.get("ORCHESTRATE_CONFIG"):
+        return Path(env["ORCHESTRATE_CONFIG"])
+    local = Path.cwd() / CONFIG_NAME
+    return local if local.is_file() else None
+
+
+def _env_layer(raw: dict, env: Mapping[str, str]) -> dict:
+    layered = dict(raw)
+    if env.get("ORCHESTRATE_LEDGER"):
+        layered["ledger"] = {**layered.get("ledger", {}), "path": env["ORCHESTRATE_LEDGER"]}
+    if env.get("ORCHESTRATE_MAX_REVIEW_ROUNDS"):
+        routing = {**layered.get("routing", {})}
+        routing["max_review_rounds"] = env["ORCHESTRATE_MAX_REVIEW_ROUNDS"]
+        layered["routing"] = routing
+    roles = dict(layered.get("roles", {}))
+    if env.get("ORCHESTRATE_RUNTIME"):
+        items = [p for p in env["ORCHESTRATE_RUNTIME"].split(",") if p.strip()]
+        roles = _apply_roles(roles, parse_assignments(items, "ORCHESTRATE_RUNTIME"))
+    layered["roles"] = roles
+    return layered
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    runtime_flags: Sequence[str] = (),
+    ledger: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Config:
+    """Build the effective configuration; any bad value is one InputError line."""
+    env = os.environ if env is None else env
+    file = _find_file(path, env)
+    raw = _read_file(file) if file is not None else {}
+    if "roles" in raw and isinstance(raw["roles"], dict) and "all" in raw["roles"]:
+        raw["roles"] = _apply_roles({}, raw["roles"])
+    layered = _env_layer(raw, env)
+    layered["roles"] = _apply_roles(
+        layered.get("roles", {}), parse_assignments(runtime_flags, "--runtime")
+    )
+    if ledger is not None:
+        layered["ledger"] = {**layered.get("ledger", {}), "path": str(ledger)}
+    try:
+        config = Config.model_validate(layered)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise InputError(
+            f"invalid config ({file or 'environment'}): {where}: {err['msg']}"
+        ) from None
+    config.source = str(file) if file else "defaults"
+    _check_names(config)
+    return config

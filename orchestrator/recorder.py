@@ -1,0 +1,73 @@
+"""One run's view of the ledger: appends events and answers "did this step already happen?".
+
+Resume relies on it: a step whose event is already in the ledger is not done again, so a
+killed run continues without repeating a paid model call or duplicating an event.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+
+from pydantic import JsonValue
+
+from orchestrator.ledger import FileLedger
+from orchestrator.models import Action, LedgerEvent
+from orchestrator.states import State
+
+
+class Recorder:
+    def __init__(self, ledger: FileLedger, request_id: str) -> None:
+        self.ledger = ledger
+        self.request_id = request_id
+        self._lock = threading.Lock()
+        self._events: list[LedgerEvent] = ledger.read_events(request_id)
+
+    @property
+    def events(self) -> list[LedgerEvent]:
+        return list(self._events)
+
+    def append(
+        self, actor: str, action: Action, details: Mapping[str, JsonValue] | None = None
+    ) -> LedgerEvent:
+        with self._lock:
+            event = self.ledger.append(self.request_id, actor, action, details)
+            self._events.append(event)
+            return event
+
+    def find(self, action: Action, **match: JsonValue) -> LedgerEvent | None:
+        with self._lock:
+            for event in reversed(self._events):
+                if event.action is action and all(
+                    event.details.get(k) == v for k, v in match.items()
+                ):
+                    return event
+        return None
+
+    def once(
+        self, actor: str, action: Action, details: Mapping[str, JsonValue], *keys: str
+    ) -> LedgerEvent:
+        """Append unless an event of this action with the same key fields is already there."""
+        existing = self.find(action, **{k: details[k] for k in keys})
+        return existing or self.append(actor, action, details)
+
+    def state(self) -> State:
+        with self._lock:
+            for event in reversed(self._events):
+                if event.action is Action.STATE_CHANGED:
+                    return State(str(event.details["to"]))
+        return State.PROPOSED
+
+    def advance(self, target: State, reason: str = "") -> None:
+        """Move to `target` unless already there (a resumed run may repeat the step)."""
+        if self.state() is target:
+            return
+        with self._lock:
+            self.ledger.transition(self.request_id, target, "orchestrator", reason)
+            self._events = self.ledger.read_events(self.request_id)
+
+    def block(self, reason: str, role: str | None = None) -> None:
+        if self.state() is State.BLOCKED:
+            return
+        self.append("orchestrator", Action.BLOCKED, {"reason": reason, "role": role})
+        self.advance(State.BLOCKED, reason)

@@ -1,0 +1,45 @@
+"""One process works a request at a time; a free lock on an open item means "interrupted"."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from filelock import FileLock, Timeout
+
+from orchestrator.errors import OrchestrateError
+from orchestrator.ledger import FileLedger
+
+
+class Busy(OrchestrateError):
+    """Another process is working this request right now."""
+
+    exit_code = 7
+
+
+def _lock(ledger: FileLedger, request_id: str) -> FileLock:
+    return FileLock(str(ledger.locks_dir / f"run-{request_id}.lock"))
+
+
+@contextlib.contextmanager
+def hold(ledger: FileLedger, request_id: str) -> Iterator[None]:
+    ledger.ensure()
+    lock = _lock(ledger, request_id)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise Busy(f"{request_id} is being worked by another process") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def is_running(ledger: FileLedger, request_id: str) -> bool:
+    if not (ledger.locks_dir / f"run-{request_id}.lock").exists():
+        return False
+    try:
+        with hold(ledger, request_id):
+            return False
+    except Busy:
+        return True
