@@ -16,6 +16,8 @@ from pydantic.fields import FieldInfo
 
 from adapters.mock.classifier import Classification, classify
 
+Writer = Callable[["Brief"], object]
+
 _STOP = frozenset(
     [
         "the",
@@ -99,33 +101,82 @@ _STOP = frozenset(
 )
 
 
+# request verbs say what to do, not what it is about
+_VERBS = frozenset(
+    [
+        "add",
+        "adds",
+        "support",
+        "supports",
+        "allow",
+        "allows",
+        "enable",
+        "make",
+        "please",
+        "returns",
+        "return",
+        "fails",
+        "fail",
+        "failing",
+        "broken",
+        "crash",
+        "crashes",
+        "error",
+        "errors",
+        "since",
+        "everyone",
+        "users",
+        "user",
+    ]
+)
+
+
 class Brief(BaseModel):
     """What the mock knows about the item: its subject, key terms and its own triage."""
 
+    role: str = ""
     subject: str
     terms: list[str]
     triage: Classification
 
 
-def brief(text: str) -> Brief:
+def brief(text: str, role: str = "") -> Brief:
     first = next((line.strip() for line in text.splitlines() if line.strip()), text.strip())
     subject = first if len(first) <= 90 else first[:87].rstrip() + "..."
     words = re.findall(r"[A-Za-z][A-Za-z0-9_.\-/]{2,}", text)
     terms: list[str] = []
     for word in words:
         lowered = word.lower().strip(".-/")
-        if lowered not in _STOP and lowered not in terms:
+        if lowered not in _STOP and lowered not in _VERBS and lowered not in terms:
             terms.append(lowered)
-    return Brief(subject=subject, terms=terms[:6] or ["request"], triage=classify(text))
+    return Brief(role=role, subject=subject, terms=terms[:6] or ["request"], triage=classify(text))
 
+
+def _generic_summary(b: Brief) -> str:
+    return f"{b.triage.kind.capitalize()} '{b.subject}'"
+
+
+# One line per role, so a timeline of hand-offs reads like the work it stands for.
+SUMMARIES: dict[str, Writer] = {
+    "pm": lambda b: (
+        f"{b.triage.priority}: '{b.subject}' matters to users of {b.terms[0]}; "
+        "acceptance criteria set"
+    ),
+    "dev": lambda b: (
+        f"Design for {b.terms[0]}: data model, API, rollout behind a flag"
+        if b.triage.kind == "feature"
+        else f"Suspect {b.terms[0]}; plan: reproduce, fix, regression test"
+    ),
+    "test": lambda b: f"Verified '{b.subject}' with a reproduction and a regression test",
+    "ops": lambda b: f"Contain '{b.subject}': roll back, watch error rate and {b.terms[0]}",
+}
 
 _RISK = {"critical": "high", "high": "high", "medium": "medium", "low": "low"}
 
-Writer = Callable[[Brief], object]
 
 # Field name → how to write it; unnamed fields fall back to the schema's type.
 WRITERS: dict[str, Writer] = {
-    "summary": lambda b: f"{b.triage.kind.capitalize()} '{b.subject}': {b.triage.rationale}",
+    "summary": lambda b: SUMMARIES.get(b.role, _generic_summary)(b),
     "impact": lambda b: (
         f"Users touching {', '.join(b.terms[:2])} are affected ({b.triage.severity} severity)."
     ),

@@ -75,7 +75,7 @@ class MockRuntime:
             kind = str(scripted["$error"])
             raise _FAILURES.get(kind, TransientError)(f"scripted {kind} failure")
         text = call.request_text or call.user
-        b = drafts.brief(text)
+        b = drafts.brief(text, call.role)
         if call.role == "triage":
             generated: dict[str, JsonValue] = b.triage.model_dump(mode="json")
         else:
