@@ -1,0 +1,11 @@
+"""Entry point for LangGraph's dev tooling (`langgraph.json`): the graph on the default config."""
+
+from __future__ import annotations
+
+from orchestrator.config import load_config
+from orchestrator.graph import build
+from orchestrator.ledger import FileLedger
+from orchestrator.work import Work
+
+_config = load_config()
+graph = build(Work(_config, FileLedger(_config.ledger_path)))
