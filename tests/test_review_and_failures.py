@@ -53,6 +53,7 @@ def test_failing_test_verdict_sends_work_back_to_dev(cli, ledger_dir, write_conf
     script = write_script({"test": [{"verdict": "fail"}, {}]})
     cfg = write_config(f'[runtimes.mock]\nscript = "{script}"\n')
     result, out = run(cli, ledger_dir, cfg, "Crash when saving: expected saved, got TypeError")
+    assert result.exit_code == 0
     assert out["state"] == "CLOSED"
     states = [
         e["details"]["to"]
@@ -76,6 +77,7 @@ def test_invalid_reply_is_retried_with_feedback_then_succeeds(
     script = write_script({"dev": ["this is not json", {"risk": "catastrophic"}, {}]})
     cfg = write_config(f'[runtimes.mock]\nscript = "{script}"\n')
     result, out = run(cli, ledger_dir, cfg)
+    assert result.exit_code == 0
     assert out["state"] == "CLOSED"
     events = events_of(ledger_dir, out["request_id"])
     retries = [e for e in events if e["action"] == "RUNTIME_RETRY"]
@@ -104,6 +106,7 @@ def test_triage_failure_blocks_cleanly(cli, ledger_dir, write_config, write_scri
     script = write_script({"triage": [{"$error": "transient"}]})
     cfg = write_config(f'[runtimes.mock]\nscript = "{script}"\n')
     result, out = run(cli, ledger_dir, cfg)
+    assert result.exit_code == 1
     assert out["state"] == "BLOCKED" and out["blocked_reason"].startswith("triage failed")
     assert actions(events_of(ledger_dir, out["request_id"])).count("RUNTIME_RETRY") == 2
 
@@ -114,6 +117,7 @@ def test_auth_failure_is_not_retried_and_blocks_with_reason(
     script = write_script({"dev": [{"$error": "auth"}]})
     cfg = write_config(f'[runtimes.mock]\nscript = "{script}"\n')
     result, out = run(cli, ledger_dir, cfg)
+    assert result.exit_code == 1
     assert out["state"] == "BLOCKED" and "auth" in out["blocked_reason"]
     events = events_of(ledger_dir, out["request_id"])
     assert "RUNTIME_RETRY" not in actions(events)
