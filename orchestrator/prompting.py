@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cache
 
 from pydantic import BaseModel, JsonValue
 
@@ -14,7 +15,9 @@ def delimit(text: str) -> str:
     return f"<request>\n{safe}\n</request>"
 
 
+@cache
 def schema_block(output_type: type[BaseModel]) -> str:
+    """Cached: a model's schema never changes within a process, and building it is slow."""
     schema = json.dumps(output_type.model_json_schema(), separators=(",", ":"))
     return f"<schema>\n{schema}\n</schema>"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -59,5 +60,10 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
             raise fail(
                 "interrupted; `orchestrate resume` continues an interrupted run", 130
             ) from None
+        except Exception as exc:
+            if os.environ.get("ORCHESTRATE_DEBUG"):
+                raise
+            hint = "(ORCHESTRATE_DEBUG=1 shows the traceback)"
+            raise fail(f"internal error {type(exc).__name__}: {exc} {hint}", 70) from None
 
     return wrapper
