@@ -46,6 +46,8 @@ def friendly(func: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
+        except typer.Exit:
+            raise
         except OrchestrateError as exc:
             raise fail(str(exc), exc.exit_code) from None
         except AdapterError as exc:
