@@ -13,6 +13,7 @@ from pydantic import JsonValue
 from adapters.base import AgentCall, RawReply, RuntimeSettings, RuntimeStatus, Usage
 from adapters.errors import AdapterError, AuthError, InvalidReply, RuntimeTimeout, TransientError
 from adapters.mock import drafts, script
+from adapters.mock.classifier import classify
 
 FailKind = Literal["transient", "timeout", "invalid", "auth"]
 
@@ -75,10 +76,10 @@ class MockRuntime:
             kind = str(scripted["$error"])
             raise _FAILURES.get(kind, TransientError)(f"scripted {kind} failure")
         text = call.request_text or call.user
-        b = drafts.brief(text, call.role)
         if call.role == "triage":
-            generated: dict[str, JsonValue] = b.triage.model_dump(mode="json")
+            generated: dict[str, JsonValue] = classify(text).model_dump(mode="json")
         else:
+            b = drafts.brief(text, call.role)
             generated = json.loads(json.dumps(drafts.fill(call.output_type, b)))
         if isinstance(scripted, dict):
             generated = script.merge(generated, scripted)

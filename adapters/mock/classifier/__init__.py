@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.mock.classifier.model import Classification, classify
+from adapters.mock.classifier.pipeline import classify
+from adapters.mock.classifier.schema import Classification
 
 __all__ = ["Classification", "classify"]
