@@ -1,38 +1,58 @@
-"""Run one AgentCall on a chain of runtimes: validate, retry, fall back, and report events.
+"""Run one AgentCall on a chain of runtimes: validate, retry, break circuits, fall back, report.
 
 This is the single resilience layer every runtime shares (one retry policy, never stacked
-on an SDK's own retries). Events go to a sink as (action, details), so adapters stay free
-of the ledger.
+on an SDK's own retries: the SDK clients are built with `max_retries=0`). Events go to a
+sink as (action, details), so adapters stay free of the ledger:
+
+- `RUNTIME_RETRY`: a transient failure (429, 408, 5xx, connection, timeout) is retried
+  after exponential backoff with jitter, never sooner than the server's `Retry-After`;
+  an invalid reply is re-asked at once with the validation error fed back.
+- `CIRCUIT_OPENED` / `CIRCUIT_CLOSED`: the per-runtime breaker (`adapters.breaker`),
+  persisted under `state_dir` so it outlives the process.
+- `RUNTIME_FALLBACK`: the runtime gave up (retries spent, auth, permanent error, open
+  circuit); the next runtime of the role's chain is tried.
+
+Bounds: `max_attempts` transient tries and `max_invalid_replies` re-asks per runtime, and
+one overall `deadline_s` per `run`; each request's timeout is the least of the call's, the
+runtime's `timeout_s` and what the deadline leaves. Once the deadline passes nothing more is
+tried, not even a fallback. Auth (401/403, missing key) and permanent (400/404) errors are
+never retried and never count against the breaker; they fall back at once. Every error text
+that leaves here goes through `adapters.secrets.redact`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from pydantic import BaseModel, JsonValue, ValidationError
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception,
-    stop_after_attempt,
-    stop_after_delay,
-    wait_exponential_jitter,
-)
+from pydantic import BaseModel, Field, JsonValue, ValidationError
+from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from adapters import registry
-from adapters.base import AgentCall, AgentReply, Runtime, RuntimeSettings
-from adapters.errors import AdapterError, InvalidReply
+from adapters.base import AgentCall, AgentReply, RawReply, Runtime, RuntimeSettings
+from adapters.breaker import Breakers, CircuitOpen
+from adapters.errors import AdapterError, InvalidReply, PermanentError, TransientError
+from adapters.secrets import redact
 
 EventSink = Callable[[str, dict[str, JsonValue]], None]
 
+_MAX_ERROR = 500
+
 
 class RetryPolicy(BaseModel):
-    max_attempts: int = 3
-    base_delay_s: float = 0.5
-    max_delay_s: float = 20.0
-    deadline_s: float = 300.0
+    """The `[retry]` config table: one policy for every runtime."""
+
+    max_attempts: int = Field(default=3, ge=1, description="tries per runtime on transient errors")
+    base_delay_s: float = Field(default=0.5, ge=0)
+    max_delay_s: float = Field(default=20.0, ge=0, description="longest single wait")
+    deadline_s: float = Field(default=300.0, gt=0, description="overall budget of one run()")
+    max_invalid_replies: int = Field(default=2, ge=0, description="re-asks after a bad reply")
+    breaker_threshold: int = Field(default=5, ge=1, description="consecutive failures to open")
+    breaker_cooldown_s: float = Field(default=60.0, ge=0, description="open → half-open after")
 
 
 class ChainExhausted(AdapterError):
@@ -41,9 +61,17 @@ class ChainExhausted(AdapterError):
     kind = "exhausted"
 
     def __init__(self, role: str, failures: list[tuple[str, AdapterError]]) -> None:
-        last = "; ".join(f"{name}: {exc.kind}: {exc}" for name, exc in failures)
-        super().__init__(f"role {role}: every runtime failed ({last})")
+        last = "; ".join(
+            f"{name}: {exc.kind}: {str(exc).removeprefix(f'{name}: ')}" for name, exc in failures
+        )
+        super().__init__(redact(f"role {role}: every runtime failed ({last})"))
         self.failures = failures
+
+
+class DeadlineExceeded(AdapterError):
+    """The call's overall deadline passed; nothing further is tried."""
+
+    kind = "deadline"
 
 
 def extract_json(text: str) -> str:
@@ -58,6 +86,16 @@ def _no_event(action: str, details: dict[str, JsonValue]) -> None:
     return None
 
 
+class _Tries:
+    """Per-runtime bookkeeping of one run: what failed how often, and the feedback to send."""
+
+    def __init__(self) -> None:
+        self.transient = 0
+        self.invalid = 0
+        self.feedback: str | None = None
+        self.breaker_opened = False
+
+
 class Executor:
     def __init__(
         self,
@@ -66,54 +104,100 @@ class Executor:
         sink: EventSink | None = None,
         sleep: Callable[[float], None] = time.sleep,
         state_dir: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = dict(settings or {})
         self.policy = policy or RetryPolicy()
         self.sink = sink or _no_event
         self._sleep = sleep
+        self._clock = clock
         self.state_dir = state_dir  # where cross-process runtime state (breakers) lives
+        self.breakers = Breakers(
+            state_dir,
+            threshold=self.policy.breaker_threshold,
+            cooldown_s=self.policy.breaker_cooldown_s,
+        )
         self._runtimes: dict[str, Runtime] = {}
+        self._lock = threading.Lock()
 
     def runtime(self, name: str) -> Runtime:
-        if name not in self._runtimes:
-            self._runtimes[name] = registry.create(name, self.settings.get(name))
-        return self._runtimes[name]
+        with self._lock:
+            if name not in self._runtimes:
+                self._runtimes[name] = registry.create(name, self.settings.get(name))
+            return self._runtimes[name]
 
+    # -- the chain ---------------------------------------------------------------------
     def run(self, call: AgentCall, chain: Sequence[str]) -> AgentReply:
+        deadline = self._clock() + self.policy.deadline_s
         failures: list[tuple[str, AdapterError]] = []
         for position, name in enumerate(chain):
+            if self._clock() >= deadline:
+                failures.append((name, self._deadline_error(call)))
+                break
             try:
-                return self._run_one(name, call)
+                return self._run_one(name, call, deadline)
             except AdapterError as exc:
                 failures.append((name, exc))
+                if self._clock() >= deadline:
+                    if not isinstance(exc, DeadlineExceeded):
+                        failures.append(("(deadline)", self._deadline_error(call)))
+                    break
                 if position + 1 < len(chain):
-                    self.sink(
+                    self._emit(
                         "RUNTIME_FALLBACK",
                         {
                             "role": call.role,
+                            "runtime": name,
                             "from_runtime": name,
                             "to_runtime": chain[position + 1],
                             "error_kind": exc.kind,
-                            "error": str(exc)[:500],
+                            "error": str(exc),
+                            "circuit": "open" if self.breakers.is_open(name) else "closed",
                         },
                     )
         raise ChainExhausted(call.role, failures)
 
-    def _run_one(self, name: str, call: AgentCall) -> AgentReply:
-        runtime = self.runtime(name)
+    def _deadline_error(self, call: AgentCall) -> DeadlineExceeded:
+        return DeadlineExceeded(f"role {call.role}: deadline of {self.policy.deadline_s:g}s passed")
+
+    # -- one runtime ---------------------------------------------------------------------
+    def _run_one(self, name: str, call: AgentCall, deadline: float) -> AgentReply:
+        self._admit(name)  # before loading the runtime: an open circuit costs no SDK import
+        try:
+            runtime = self.runtime(name)
+        except AdapterError:
+            raise
+        except Exception as exc:  # a broken plugin or bad settings: fall back, don't crash
+            raise PermanentError(
+                redact(f"{name}: cannot start: {type(exc).__name__}: {exc}")
+            ) from None
+        prepare = getattr(runtime, "prepare", None)
+        if callable(prepare):  # one-time SDK import and client setup, outside the latency
+            with contextlib.suppress(Exception):  # invoke() reports the same problem, classified
+                prepare()
         settings = self.settings.get(name) or RuntimeSettings()
         model = call.model or settings.model
-        state: dict[str, str | None] = {"feedback": None}
+        tries = _Tries()
         started = time.perf_counter()
 
         def attempt() -> AgentReply:
-            this = call.model_copy(update={"feedback": state["feedback"], "model": model})
-            raw = runtime.invoke(this)
+            remaining = deadline - self._clock()
+            if remaining <= 0:
+                raise self._deadline_error(call)
+            this = call.model_copy(
+                update={
+                    "feedback": tries.feedback,
+                    "model": model,
+                    "timeout_s": max(0.001, min(call.timeout_s, settings.timeout_s, remaining)),
+                }
+            )
+            raw = self._invoke(name, runtime, this, tries)
             try:
                 output = call.output_type.model_validate_json(extract_json(raw.text))
             except (ValidationError, InvalidReply) as exc:
-                state["feedback"] = _feedback(exc)
-                raise InvalidReply(f"reply failed validation: {state['feedback']}") from None
+                tries.invalid += 1
+                tries.feedback = _feedback(exc)
+                raise InvalidReply(f"reply failed validation: {tries.feedback}") from None
             return AgentReply(
                 output=output,
                 raw=raw.text,
@@ -126,41 +210,107 @@ class Executor:
             )
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.max_attempts)
-            | stop_after_delay(self.policy.deadline_s),
-            wait=self._wait,
+            stop=lambda rs: self._stop(name, rs, tries, deadline),
+            wait=lambda rs: self._wait(rs, tries),
             retry=retry_if_exception(lambda e: isinstance(e, AdapterError) and e.retryable),
             before_sleep=lambda rs: self._retrying(name, call.role, rs),
             sleep=self._sleep,
             reraise=True,
         )
+        reply: AgentReply | None = None
         for tried in retrying:
             with tried:
                 reply = attempt()
+        assert reply is not None
         reply.attempts = retrying.statistics.get("attempt_number", 1)
         return reply
 
-    def _wait(self, rs: RetryCallState) -> float:
-        backoff = wait_exponential_jitter(
-            initial=self.policy.base_delay_s, max=self.policy.max_delay_s
-        )(rs)
+    def _admit(self, name: str) -> None:
+        admission = self.breakers.admit(name)
+        if admission.allowed:
+            return
+        st = admission.state
+        raise CircuitOpen(
+            redact(
+                f"{name}: circuit open after {st.failures} consecutive failures "
+                f"(last: {st.last_error_kind}: {st.last_error}); "
+                f"next trial in {self.breakers.retry_in(st):.0f}s"
+            )
+        )
+
+    def _invoke(self, name: str, runtime: Runtime, call: AgentCall, tries: _Tries) -> RawReply:
+        try:
+            raw = runtime.invoke(call)
+        except TransientError as exc:
+            tries.transient += 1
+            change = self.breakers.failure(name, exc)
+            if change.opened:
+                tries.breaker_opened = True
+                self._emit(
+                    "CIRCUIT_OPENED",
+                    {
+                        "runtime": name,
+                        "role": call.role,
+                        "failures": change.state.failures,
+                        "cooldown_s": self.breakers.cooldown_s,
+                        "error_kind": exc.kind,
+                        "error": str(exc),
+                    },
+                )
+            raise
+        except AdapterError:
+            raise
+        except Exception as exc:  # a runtime that breaks the contract must not crash a run
+            raise PermanentError(
+                redact(f"{name}: runtime raised {type(exc).__name__}: {exc}")
+            ) from None
+        change = self.breakers.success(name)
+        if change.closed:
+            self._emit("CIRCUIT_CLOSED", {"runtime": name, "role": call.role})
+        return raw
+
+    # -- the retry policy ---------------------------------------------------------------
+    def _stop(self, name: str, rs: RetryCallState, tries: _Tries, deadline: float) -> bool:
         exc = rs.outcome.exception() if rs.outcome else None
+        if isinstance(exc, InvalidReply):
+            return tries.invalid > self.policy.max_invalid_replies
+        if tries.transient >= self.policy.max_attempts or tries.breaker_opened:
+            return True
+        if self.breakers.is_open(name):  # another process tripped it meanwhile
+            return True
+        hinted = getattr(exc, "retry_after", None) or 0.0
+        if hinted > self.policy.max_delay_s:  # asked to wait longer than we ever would
+            return True
+        return self._clock() + rs.upcoming_sleep >= deadline
+
+    def _wait(self, rs: RetryCallState, tries: _Tries) -> float:
+        exc = rs.outcome.exception() if rs.outcome else None
+        if isinstance(exc, InvalidReply):
+            return 0.0  # the provider is fine; re-ask with the feedback at once
+        base = self.policy.base_delay_s
+        backoff = base * 2 ** max(0, tries.transient - 1) + random.uniform(0, base)
         hinted = getattr(exc, "retry_after", None) or 0.0
         return min(max(backoff, hinted), self.policy.max_delay_s)
 
     def _retrying(self, name: str, role: str, rs: RetryCallState) -> None:
         exc = rs.outcome.exception() if rs.outcome else None
-        self.sink(
-            "RUNTIME_RETRY",
-            {
-                "role": role,
-                "runtime": name,
-                "attempt": rs.attempt_number,
-                "error_kind": getattr(exc, "kind", "error"),
-                "error": str(exc)[:500],
-                "delay_s": round(rs.upcoming_sleep, 3),
-            },
-        )
+        details: dict[str, JsonValue] = {
+            "role": role,
+            "runtime": name,
+            "attempt": rs.attempt_number,
+            "error_kind": getattr(exc, "kind", "error"),
+            "error": str(exc),
+            "delay_s": round(rs.upcoming_sleep, 3),
+        }
+        hinted = getattr(exc, "retry_after", None)
+        if hinted is not None:
+            details["retry_after_s"] = round(hinted, 3)
+        self._emit("RUNTIME_RETRY", details)
+
+    def _emit(self, action: str, details: dict[str, JsonValue]) -> None:
+        if isinstance(details.get("error"), str):
+            details["error"] = redact(str(details["error"]))[:_MAX_ERROR]
+        self.sink(action, details)
 
 
 def _feedback(exc: Exception) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from orchestrator.cli import render
-from orchestrator.cli.options import ConfigOpt, friendly
+from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
 from orchestrator.config import CONFIG_NAME, load_config
 from orchestrator.errors import InputError
 
@@ -40,3 +40,23 @@ def _init(path: Path, force: bool) -> None:
     text = files("orchestrator").joinpath("starter.toml").read_text(encoding="utf-8")
     path.write_text(text, encoding="utf-8")
     render.console.print(f"wrote {path}; every role runs on mock until you change [roles]")
+
+
+def runtimes_cli(
+    probe: Annotated[bool, typer.Option(help="Send a minimal request to each usable one.")] = False,
+    runtime: RuntimeOpt = None,
+    as_json: JsonOpt = False,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Each runtime: usable now, key and base URL, breaker state, which roles use it."""
+    friendly(_runtimes)(probe, runtime, as_json, ledger, config)
+
+
+def _runtimes(probe, runtime, as_json, ledger, config) -> None:
+    from orchestrator.cli.cmd_runtimes import runtimes_command
+
+    cfg = load_config(config, runtime_flags=runtime or [], ledger=ledger)
+    code = runtimes_command(cfg, probe, as_json)
+    if code:
+        raise typer.Exit(code)

@@ -1,0 +1,97 @@
+"""`codex`: OpenAI's Responses API through the `openai` SDK, with a strict JSON-schema format.
+
+The role's pydantic type becomes `text.format = {"type": "json_schema", "strict": true}`, so
+the model's output text is the JSON object itself; the executor validates it against the
+full pydantic type. Optional `reasoning_effort` in `[runtimes.codex]` is passed through.
+
+The SDK is imported on the first request (the registry names this module by import string).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from adapters import openai_common
+from adapters.base import AgentCall, RawReply, Usage
+from adapters.errors import AdapterError, InvalidReply
+from adapters.remote import RemoteRuntime, require_text, user_text
+
+if TYPE_CHECKING:
+    import openai
+
+DEFAULT_MODEL = "gpt-5.3-codex"
+_MIN_OUTPUT_TOKENS = 16  # the smallest max_output_tokens the Responses API accepts
+
+
+class CodexRuntime(RemoteRuntime):
+    name: ClassVar[str] = "codex"
+    key_vars: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
+    base_url_var: ClassVar[str | None] = "OPENAI_BASE_URL"
+    default_base_url: ClassVar[str] = "https://api.openai.com/v1"
+    default_model: ClassVar[str] = DEFAULT_MODEL
+
+    def _make_client(self, key: str, base_url: str) -> openai.OpenAI:
+        return openai_common.make_client(key, base_url, self.settings.timeout_s)
+
+    def _send(self, client: openai.OpenAI, call: AgentCall, model: str) -> RawReply:
+        extra: dict[str, Any] = {}
+        effort = getattr(self.settings, "reasoning_effort", None)
+        if effort:
+            extra["reasoning"] = {"effort": str(effort)}
+        response = client.responses.create(
+            model=model,
+            instructions=call.system,
+            input=user_text(call),
+            text={
+                "format": {
+                    "type": "json_schema",
+                    "name": openai_common.schema_name(call.output_type),
+                    "schema": openai_common.strict_schema(call.output_type),
+                    "strict": True,
+                }
+            },
+            max_output_tokens=self.settings.max_output_tokens,
+            store=False,
+            timeout=call.timeout_s,
+            **extra,
+        )
+        if response.status == "incomplete":
+            reason = getattr(response.incomplete_details, "reason", None) or "unknown"
+            raise InvalidReply(f"{self.name}: reply incomplete ({reason})")
+        if _refused(response):
+            raise InvalidReply(f"{self.name}: the model refused to answer")
+        usage = response.usage
+        return RawReply(
+            text=require_text(self.name, response.output_text, f"status={response.status}"),
+            model=response.model or model,
+            usage=Usage(
+                input_tokens=getattr(usage, "input_tokens", 0) or 0,
+                output_tokens=getattr(usage, "output_tokens", 0) or 0,
+            ),
+            session_id=response.id,
+            extra={"status": response.status or "", "structured": "json_schema"},
+        )
+
+    def _ping(self, client: openai.OpenAI, model: str, timeout_s: float) -> None:
+        client.responses.create(
+            model=model,
+            input="ping",
+            max_output_tokens=_MIN_OUTPUT_TOKENS,
+            store=False,
+            timeout=timeout_s,
+        )
+
+    def _classify(self, exc: Exception, timeout_s: float, key: str) -> AdapterError:
+        return openai_common.classify(
+            self.name, exc, timeout_s, key, self.key_hint, self.base_url()
+        )
+
+
+def _refused(response: Any) -> bool:
+    for item in response.output or []:
+        if getattr(item, "type", "") != "message":
+            continue
+        for part in getattr(item, "content", None) or []:
+            if getattr(part, "type", "") == "refusal":
+                return True
+    return False

@@ -1,0 +1,218 @@
+"""`orchestrate runtimes`: every registered runtime, usable or not, its breaker, and its roles.
+
+Without `--probe` nothing touches the network (and no provider SDK is imported): usable
+means the key variable is set. `--probe` sends each usable runtime one minimal request and
+reports its latency or the error, key-free.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from adapters import registry
+from adapters.base import RuntimeSettings
+from adapters.breaker import STATE_SUBDIR, Breakers, BreakerState
+from adapters.errors import AdapterError
+from adapters.remote import ProbeResult
+from adapters.secrets import redact
+from roles.registry import ROLE_NAMES
+
+PROBE_FAILED_EXIT = 6  # the CLI's exit code for runtime failures
+
+
+class BreakerView(BaseModel):
+    state: str
+    failures: int = 0
+    retry_in_s: float | None = None
+    last_error_kind: str = ""
+    last_error: str = ""
+
+
+class RuntimeRow(BaseModel):
+    name: str
+    usable: bool
+    detail: str
+    model: str | None = None
+    breaker: BreakerView
+    roles: list[str]  # roles that run on it first
+    fallback_for: list[str]  # roles that fall back to it
+    probe: ProbeResult | None = None
+
+
+class RuntimesReport(BaseModel):
+    config: str
+    state_dir: str
+    runtimes: list[RuntimeRow]
+
+
+def runtimes_command(config: Any, probe: bool, as_json: bool) -> int:
+    """Build the report, print it (rich or JSON), and return the exit code."""
+    report = build_report(config, probe=probe)
+    if as_json:
+        print(report.model_dump_json())
+    else:
+        _print(report, probe)
+    failed = [
+        row
+        for row in report.runtimes
+        if row.probe is not None and not row.probe.ok and (row.roles or row.fallback_for)
+    ]
+    return PROBE_FAILED_EXIT if failed else 0
+
+
+def build_report(config: Any, *, probe: bool = False) -> RuntimesReport:
+    state_dir = Path(config.ledger_path) / STATE_SUBDIR
+    policy = getattr(config, "retry", None)
+    breakers = Breakers(
+        state_dir,
+        threshold=getattr(policy, "breaker_threshold", 5),
+        cooldown_s=getattr(policy, "breaker_cooldown_s", 60.0),
+    )
+    states = breakers.snapshot() if state_dir.is_dir() else {}
+    rows = [_row(name, config, breakers, states.get(name), probe) for name in registry.names()]
+    return RuntimesReport(
+        config=str(getattr(config, "source", "")), state_dir=str(state_dir), runtimes=rows
+    )
+
+
+def _row(
+    name: str, config: Any, breakers: Breakers, state: BreakerState | None, probe: bool
+) -> RuntimeRow:
+    primary, fallback = _roles_of(name, config)
+    settings = _settings(config, name)
+    try:
+        runtime = registry.create(name, settings)
+        status = runtime.status()
+        usable, detail = status.usable, status.detail
+    except AdapterError as exc:
+        runtime, usable, detail = None, False, str(exc)
+    except Exception as exc:  # a plugin that cannot even start is reported, not fatal
+        runtime, usable, detail = None, False, f"cannot start: {type(exc).__name__}: {exc}"
+    row = RuntimeRow(
+        name=name,
+        usable=usable,
+        detail=redact(detail),
+        model=_model_of(runtime, settings),
+        breaker=_breaker_view(breakers, state),
+        roles=primary,
+        fallback_for=fallback,
+    )
+    if probe:
+        row.probe = _probe(runtime, usable, detail)
+    return row
+
+
+def _probe(runtime: Any, usable: bool, detail: str) -> ProbeResult:
+    if runtime is None or not usable:
+        return ProbeResult(ok=False, error_kind="unusable", detail=redact(detail))
+    prober = getattr(runtime, "probe", None)
+    if prober is None:  # offline runtimes (mock) and plugins without a probe
+        return ProbeResult(ok=True, latency_ms=0.0, detail="no network probe; status only")
+    try:
+        result = prober()
+    except Exception as exc:
+        return ProbeResult(ok=False, error_kind="error", detail=redact(f"{exc}"))
+    if isinstance(result, ProbeResult):
+        return result.model_copy(update={"detail": redact(result.detail)})
+    return ProbeResult.model_validate(result, from_attributes=True)
+
+
+def _roles_of(name: str, config: Any) -> tuple[list[str], list[str]]:
+    primary: list[str] = []
+    fallback: list[str] = []
+    for role in ROLE_NAMES:
+        chain = _chain(config, role)
+        if chain and chain[0] == name:
+            primary.append(role)
+        elif name in chain[1:]:
+            fallback.append(role)
+    return primary, fallback
+
+
+def _chain(config: Any, role: str) -> list[str]:
+    if hasattr(config, "chain_for"):
+        return list(config.chain_for(role))
+    first = getattr(config, "roles", {}).get(role, "mock")
+    rest = getattr(config, "fallback", {}).get(role, [])
+    return list(dict.fromkeys([first, *rest]))
+
+
+def _settings(config: Any, name: str) -> RuntimeSettings:
+    if hasattr(config, "settings_for"):
+        return config.settings_for(name)
+    return getattr(config, "runtimes", {}).get(name) or RuntimeSettings()
+
+
+def _model_of(runtime: Any, settings: RuntimeSettings) -> str | None:
+    model_for = getattr(runtime, "model_for", None)
+    if callable(model_for):
+        return str(model_for())
+    return settings.model
+
+
+def _breaker_view(breakers: Breakers, state: BreakerState | None) -> BreakerView:
+    if state is None:
+        return BreakerView(state="closed")
+    retry_in = round(breakers.retry_in(state), 1) if state.state != "closed" else None
+    return BreakerView(
+        state=state.state,
+        failures=state.failures,
+        retry_in_s=retry_in,
+        last_error_kind=state.last_error_kind,
+        last_error=redact(state.last_error),
+    )
+
+
+def _print(report: RuntimesReport, probe: bool) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False)
+    for col in ("runtime", "usable", "breaker", "roles", "detail"):
+        table.add_column(col, overflow="fold" if col == "detail" else "ellipsis")
+    if probe:
+        table.add_column("probe", overflow="fold")
+    for row in report.runtimes:
+        cells = [
+            row.name,
+            "[green]yes[/green]" if row.usable else "[red]no[/red]",
+            _breaker_text(row.breaker),
+            escape(_roles_text(row)),
+            escape(row.detail),
+        ]
+        if probe:
+            cells.append(_probe_text(row.probe))
+        table.add_row(*cells)
+    console = Console(highlight=False, soft_wrap=True)
+    console.print(table)
+    where = f"config: {report.config or 'defaults'}; breakers: {report.state_dir}"
+    console.print(f"[dim]{escape(where)}[/dim]")
+
+
+def _breaker_text(view: BreakerView) -> str:
+    if view.state == "closed":
+        return "closed" + (f" ({view.failures} failed)" if view.failures else "")
+    wait = f", trial in {view.retry_in_s:.0f}s" if view.retry_in_s else ", trial due"
+    return f"[red]{view.state}[/red] ({view.failures} failed{wait})"
+
+
+def _roles_text(row: RuntimeRow) -> str:
+    parts = [", ".join(row.roles)] if row.roles else []
+    if row.fallback_for:
+        parts.append(f"fallback: {', '.join(row.fallback_for)}")
+    return "; ".join(parts) or "—"
+
+
+def _probe_text(result: ProbeResult | None) -> str:
+    if result is None:
+        return "—"
+    if result.ok:
+        latency = f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
+        return f"[green]ok[/green] {latency}".strip()
+    from rich.markup import escape
+
+    return f"[red]{result.error_kind or 'failed'}[/red]: {escape(result.detail)}"
