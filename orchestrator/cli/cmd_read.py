@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 from pydantic import BaseModel
+from rich.markup import escape
 from rich.table import Table
 
 from orchestrator import ids, runlock
@@ -148,7 +149,7 @@ def _print_show(p: ShowPayload) -> None:
     out = render.console
     v = p.item
     at = f"  (as of event {p.at})" if p.at is not None else ""
-    out.print(f"[bold]{v.request_id}[/bold]  {v.title}{at}")
+    out.print(f"[bold]{v.request_id}[/bold]  {escape(v.title)}{at}")
     status = render.state_text(v.state.value)
     if p.status == "interrupted":
         status += f"  [yellow]interrupted[/yellow] — `orchestrate resume {v.request_id}`"
@@ -161,7 +162,7 @@ def _print_show(p: ShowPayload) -> None:
         )
         out.print(f"route     {' → '.join(v.route)}")
     if v.blocked_reason:
-        out.print(f"blocked   [red]{v.blocked_reason}[/red]")
+        out.print(f"blocked   [red]{escape(v.blocked_reason)}[/red]")
     if p.roles:
         table = Table(box=None, pad_edge=False, title="roles", title_justify="left")
         for col in ("role", "round", "runtime", "model", "in tok", "out tok", "ms", "cost $"):

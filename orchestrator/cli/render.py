@@ -7,6 +7,7 @@ import sys
 
 from pydantic import BaseModel
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from orchestrator.ledger.fold import ItemView
@@ -45,7 +46,7 @@ def list_table(views: list[ItemView]) -> Table:
             v.severity or "—",
             v.priority or "—",
             (v.updated_at or "")[:19].replace("T", " "),
-            v.title,
+            escape(v.title),
         )
     return table
 
@@ -83,5 +84,5 @@ def timeline(events: list[LedgerEvent]) -> Table:
     for col in ("seq", "time", "actor", "action", "detail"):
         table.add_column(col, overflow="fold" if col == "detail" else "ellipsis")
     for e in events:
-        table.add_row(str(e.seq), e.ts[11:23], e.actor, e.action.value, _brief(e))
+        table.add_row(str(e.seq), e.ts[11:23], escape(e.actor), e.action.value, escape(_brief(e)))
     return table
