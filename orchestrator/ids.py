@@ -7,7 +7,8 @@ from datetime import datetime
 
 from orchestrator.errors import InputError
 
-_ID = re.compile(r"REQ-(\d{8})-(\d{4,9})")
+# four digits, or more without a leading zero: one spelling per number, so ids cannot alias
+_ID = re.compile(r"REQ-(\d{8})-(\d{4}|[1-9]\d{4,8})")
 
 
 def format_id(day: str, number: int) -> str:
@@ -36,3 +37,11 @@ def number_of(request_id: str) -> int:
     if match is None:
         raise InputError(f"not a request id: {request_id!r}")
     return int(match.group(2))
+
+
+def sort_key(request_id: str) -> tuple[str, int]:
+    """Chronological order: REQ-…-10000 after REQ-…-9999, which a plain string sort breaks."""
+    match = _ID.fullmatch(request_id)
+    if match is None:
+        return (request_id, -1)
+    return (match.group(1), int(match.group(2)))

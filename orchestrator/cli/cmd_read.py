@@ -90,7 +90,7 @@ def _list(state, kind, as_json, ledger, config) -> None:
     if kind is not None and kind not in ("bug", "feature", "incident"):
         raise InputError(f"unknown kind {kind!r} (known: bug, feature, incident)")
     store, _ = _ledger(ledger, config)
-    views = sorted(store.index().values(), key=lambda v: v.request_id, reverse=True)
+    views = sorted(store.index().values(), key=lambda v: ids.sort_key(v.request_id), reverse=True)
     views = [
         v
         for v in views
@@ -198,6 +198,8 @@ def _verify(request_ids, as_json, ledger, config) -> None:
         render.console.print(
             f"ok: {report.requests} requests, {report.events} events, every chain intact"
         )
+        if report.stale:
+            print(f"note: index.json is behind for {len(report.stale)} request(s); run reindex")
     else:
         for f in report.findings:
             where = f"{f.file}:{f.line}" if f.line else f.file

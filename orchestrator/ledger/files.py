@@ -15,23 +15,28 @@ from orchestrator import ids
 from orchestrator.canonical import GENESIS, canonical_bytes, event_hash, sha256_hex
 from orchestrator.errors import LedgerCorrupt, NotFoundError
 from orchestrator.ledger import fsio
-from orchestrator.ledger.fold import ItemView, fold
+from orchestrator.ledger.fold import INDEXED, ItemView, advance, fold, index_entry
 from orchestrator.ledger.repository import Created
 from orchestrator.models import Action, LedgerEvent, RequestPacket, iso, utc_now
 from orchestrator.states import State, check_transition
 
 _LOCK_STRIPES = 64
-# events that change what the index shows; others skip the index rewrite
-_INDEXED = frozenset({Action.REQUEST_CREATED, Action.TRIAGED, Action.STATE_CHANGED})
+_POLL_S = 0.002
 
 
 class _Head(BaseModel):
     """What an appender must know about a file's end: cached, revalidated by file size."""
 
     size: int
-    seq: int
-    hash: str
-    state: State
+    view: ItemView
+
+    @property
+    def seq(self) -> int:
+        return self.view.last_seq
+
+    @property
+    def hash(self) -> str:
+        return self.view.head or GENESIS
 
 
 def packet_sha256(packet: RequestPacket) -> str:
@@ -74,7 +79,8 @@ class FileLedger:
         return self.events_dir / f"{ids.validate(request_id)}.jsonl"
 
     def _lock(self, name: str) -> FileLock:
-        return FileLock(str(self.locks_dir / f"{name}.lock"))
+        """filelock waits by polling; its 50 ms default idles every contended writer that long."""
+        return FileLock(str(self.locks_dir / f"{name}.lock"), poll_interval=_POLL_S)
 
     def _request_lock(self, request_id: str) -> FileLock:
         stripe = zlib.crc32(request_id.encode()) % _LOCK_STRIPES
@@ -177,8 +183,8 @@ class FileLedger:
         path = self.events_path(request_id)
         with self._request_lock(request_id):
             head = self._head(request_id, path)
-            check_transition(head.state, target)
-            details = {"from": head.state.value, "to": target.value, "reason": reason}
+            check_transition(head.view.state, target)
+            details = {"from": head.view.state.value, "to": target.value, "reason": reason}
             self._append_locked(request_id, path, head, actor, Action.STATE_CHANGED, details)
 
     def _append_locked(
@@ -190,6 +196,8 @@ class FileLedger:
         action: Action,
         details: Mapping[str, JsonValue],
     ) -> LedgerEvent:
+        if head.seq == 0:
+            self._check_first(request_id, action)
         body = {
             "seq": head.seq + 1,
             "ts": iso(utc_now()),
@@ -201,40 +209,43 @@ class FileLedger:
         }
         body["hash"] = event_hash(body)
         event = LedgerEvent.model_validate(body)
+        # folded before the write: an event the read model cannot take is refused, not written
+        view = advance(head.view, event)
         size = fsio.append_durable(path, canonical_bytes(body) + b"\n")
-        state = State(str(details["to"])) if action is Action.STATE_CHANGED else head.state
-        self._heads[request_id] = _Head(size=size, seq=event.seq, hash=event.hash, state=state)
-        if action in _INDEXED:
-            self._update_index(request_id)
+        self._heads[request_id] = _Head(size=size, view=view)
+        if action in INDEXED:
+            self._update_index(request_id, view)
         return event
+
+    def _check_first(self, request_id: str, action: Action) -> None:
+        """Only `create_request` starts a chain: an append must not conjure an unknown request,
+        nor give a request whose creation was cut short a history without its first event."""
+        if not self.request_path(request_id).exists():
+            raise NotFoundError(f"unknown request {request_id}")
+        if action is not Action.REQUEST_CREATED:
+            raise LedgerCorrupt(
+                f"{request_id} has no REQUEST_CREATED event (its creation was interrupted); "
+                "run `orchestrate verify`"
+            )
 
     def _head(self, request_id: str, path: Path) -> _Head:
         size = path.stat().st_size if path.exists() else 0
         cached = self._heads.get(request_id)
         if cached is not None and cached.size == size:
             return cached
-        if size == 0:
-            return _Head(size=0, seq=0, hash=GENESIS, state=State.PROPOSED)
-        events = self._load_for_append(request_id, path)
-        if not events:
-            return _Head(size=0, seq=0, hash=GENESIS, state=State.PROPOSED)
-        last = events[-1]
-        head = _Head(
-            size=path.stat().st_size,
-            seq=last.seq,
-            hash=last.hash,
-            state=fold(request_id, events).state,
-        )
+        data = path.read_bytes() if size else b""
+        cut = data.rfind(b"\n") + 1
+        events = self._parse_for_append(path, data[:cut])
+        head = _Head(size=cut, view=fold(request_id, events))
         self._heads[request_id] = head
+        if cut < len(data):
+            return self._repair_torn_tail(request_id, path, head, data[cut:])
         return head
 
-    def _load_for_append(self, request_id: str, path: Path) -> list[LedgerEvent]:
-        """Parse the whole chain; repair a torn tail (never acknowledged), refuse real damage."""
-        data = path.read_bytes()
-        if not data.endswith(b"\n"):
-            data = self._repair_torn_tail(request_id, path, data)
+    def _parse_for_append(self, path: Path, data: bytes) -> list[LedgerEvent]:
+        """Parse the complete lines; refuse to append after real damage (verify says where)."""
         events: list[LedgerEvent] = []
-        for number, raw in enumerate(data.splitlines(), start=1):
+        for number, raw in enumerate(data.split(b"\n")[:-1], start=1):
             try:
                 event = parse_line(raw)
             except ValidationError as exc:
@@ -250,17 +261,13 @@ class FileLedger:
             events.append(event)
         return events
 
-    def _repair_torn_tail(self, request_id: str, path: Path, data: bytes) -> bytes:
-        """A line without its newline was cut by a killed writer: quarantine it, then note it."""
-        cut = data.rfind(b"\n") + 1
-        fragment = data[cut:]
+    def _repair_torn_tail(self, request_id: str, path: Path, head: _Head, fragment: bytes) -> _Head:
+        """A line without its newline was cut by a killed writer and never acknowledged:
+        quarantine it, cut it off so the next line cannot glue onto it, and record that."""
         quarantine = path.with_name(f"{path.name}.torn-{sha256_hex(fragment)[:12]}")
         fsio.create_exclusive(quarantine, fragment)
-        fsio.truncate_to(path, cut)
-        kept = data[:cut]
-        if kept:
-            last = parse_line(kept.splitlines()[-1])
-            head = _Head(size=cut, seq=last.seq, hash=last.hash, state=State.PROPOSED)
+        fsio.truncate_to(path, head.size)
+        if head.seq:
             self._append_locked(
                 request_id,
                 path,
@@ -273,7 +280,7 @@ class FileLedger:
                     "quarantined_to": quarantine.name,
                 },
             )
-        return path.read_bytes()
+        return self._heads[request_id]
 
     # -- reads ------------------------------------------------------------------
     def read_request(self, request_id: str) -> RequestPacket:
@@ -287,16 +294,15 @@ class FileLedger:
             raise LedgerCorrupt(f"{path.name} is not a valid request packet") from None
 
     def read_events(self, request_id: str) -> list[LedgerEvent]:
+        """Complete lines only: an unterminated tail was never acknowledged, so it is not shown."""
         raw = fsio.read_bytes_or_none(self.events_path(request_id))
         if raw is None:
             raise NotFoundError(f"unknown request {request_id}")
         events = []
-        for number, line in enumerate(raw.splitlines(), start=1):
+        for number, line in enumerate(raw.split(b"\n")[:-1], start=1):
             try:
                 events.append(parse_line(line))
             except ValidationError:
-                if number == len(raw.splitlines()) and not raw.endswith(b"\n"):
-                    break  # a torn tail is not part of the record
                 raise LedgerCorrupt(
                     f"{request_id} event line {number} is unreadable; run `orchestrate verify`"
                 ) from None
@@ -308,11 +314,13 @@ class FileLedger:
     def request_ids(self) -> list[str]:
         if not self.events_dir.is_dir():
             return []
-        return sorted(p.stem for p in self.events_dir.glob("*.jsonl") if ids.is_valid(p.stem))
+        found = [p.stem for p in self.events_dir.glob("*.jsonl") if ids.is_valid(p.stem)]
+        return sorted(found, key=ids.sort_key)
 
     # -- the derived index ------------------------------------------------------
     def index(self) -> dict[str, ItemView]:
-        """The read model; rebuilt in memory if missing or unreadable (never trusted blindly)."""
+        """The read model, summaries only (`completed` is empty: `view()` folds it); rebuilt in
+        memory if missing or unreadable (never trusted blindly)."""
         raw = fsio.read_bytes_or_none(self.index_path)
         if raw is not None:
             try:
@@ -320,24 +328,38 @@ class FileLedger:
                 return {rid: ItemView.model_validate(v) for rid, v in entries.items()}
             except (ValueError, KeyError, TypeError, ValidationError):
                 pass
-        return {rid: self.view(rid) for rid in self.request_ids()}
+        return {
+            rid: ItemView.model_validate(index_entry(self.view(rid))) for rid in self.request_ids()
+        }
 
     def reindex(self) -> int:
-        views = {rid: self.view(rid) for rid in self.request_ids()}
+        """Fold every file once and write the index once, under the index lock, so an append
+        that lands meanwhile rewrites its entry after us instead of being overwritten."""
         with self._lock("index"):
+            views = {rid: self.view(rid) for rid in self.request_ids()}
             self._write_index(views)
         return len(views)
 
-    def _update_index(self, request_id: str) -> None:
-        entry = self.view(request_id).model_dump(mode="json")
+    def _update_index(self, request_id: str, view: ItemView) -> None:
+        """Called under the request's lock, so entries for one request land in event order."""
+        entry = index_entry(view)
         with self._lock("index"):
             entries = self._raw_index_entries()
             if entries is None:
-                entries = {
-                    rid: self.view(rid).model_dump(mode="json") for rid in self.request_ids()
-                }
+                entries = self._readable_entries()
             entries[request_id] = entry
             self._write_entries(entries)
+
+    def _readable_entries(self) -> dict[str, JsonValue]:
+        """Rebuild for a lost index; a damaged file is left out (verify names it) rather than
+        failing an append that is already durable."""
+        entries: dict[str, JsonValue] = {}
+        for rid in self.request_ids():
+            try:
+                entries[rid] = index_entry(self.view(rid))
+            except LedgerCorrupt:
+                continue
+        return entries
 
     def _raw_index_entries(self) -> dict[str, JsonValue] | None:
         raw = fsio.read_bytes_or_none(self.index_path)
@@ -347,11 +369,16 @@ class FileLedger:
             return None
 
     def _write_index(self, views: Mapping[str, ItemView]) -> None:
-        self._write_entries({rid: v.model_dump(mode="json") for rid, v in views.items()})
+        self._write_entries({rid: index_entry(v) for rid, v in views.items()})
 
     def _write_entries(self, entries: Mapping[str, JsonValue]) -> None:
-        body = {"version": 1, "requests": {rid: entries[rid] for rid in sorted(entries)}}
-        fsio.replace_atomic(self.index_path, json.dumps(body, separators=(",", ":")).encode())
+        order = sorted(entries, key=ids.sort_key)
+        body = {"version": 1, "requests": {rid: entries[rid] for rid in order}}
+        data = json.dumps(body, separators=(",", ":")).encode()
+        fsio.replace_atomic(self.index_path, data, durable=False)
+        # index writes hold the index lock, so any other temp file is a killed writer's leftover
+        for leftover in self.root.glob(f".{self.index_path.name}.*.tmp"):
+            leftover.unlink(missing_ok=True)
 
 
 def ledger_root(flag: str | None) -> Path:

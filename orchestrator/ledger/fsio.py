@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from pathlib import Path
 
 
@@ -16,14 +17,20 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def _write_fsync(path: Path, data: bytes, flags: int) -> None:
+def _tmp_for(path: Path) -> Path:
+    """Private per process and thread, so concurrent writers never share a temp file."""
+    return path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
+
+
+def _write_fsync(path: Path, data: bytes, flags: int, durable: bool = True) -> None:
     fd = os.open(path, flags, 0o644)
     try:
         view = memoryview(data)
         while view:
             written = os.write(fd, view)
             view = view[written:]
-        os.fsync(fd)
+        if durable:
+            os.fsync(fd)
     finally:
         os.close(fd)
 
@@ -34,7 +41,7 @@ def create_exclusive(path: Path, data: bytes) -> bool:
     The bytes go to a private temp file first and are hard-linked into place, so a reader
     never sees a half-written file and two writers can never both win.
     """
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = _tmp_for(path)
     _write_fsync(tmp, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
     try:
         os.link(tmp, path)
@@ -52,10 +59,12 @@ def append_durable(path: Path, data: bytes) -> int:
     return path.stat().st_size
 
 
-def replace_atomic(path: Path, data: bytes) -> None:
-    """Readers see the old file or the new one, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    _write_fsync(tmp, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+def replace_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Readers see the old file or the new one, never a mix. `durable=False` skips the fsync
+    for derived files (the index): a killed process still leaves old or new, and after a
+    power cut a rebuild restores what the events say."""
+    tmp = _tmp_for(path)
+    _write_fsync(tmp, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, durable)
     os.replace(tmp, path)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import NamedTuple
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from orchestrator import ids
-from orchestrator.canonical import GENESIS, event_hash
+from orchestrator.canonical import GENESIS, event_hash, sha256_hex
 from orchestrator.ledger.files import FileLedger, packet_sha256, parse_line
-from orchestrator.ledger.fold import ItemView, fold
+from orchestrator.ledger.fold import ItemView, fold, index_entry
 from orchestrator.models import Action, LedgerEvent, RequestPacket
 
 
@@ -22,69 +24,131 @@ class Finding(BaseModel):
 
 
 class Report(BaseModel):
+    """Findings fail verification; `stale` index entries (a faithful but older snapshot, left
+    by a crash between an append and the index write) do not: `reindex` or the next append
+    refreshes them."""
+
     requests: int = 0
     events: int = 0
-    findings: list[Finding] = []
+    findings: list[Finding] = Field(default_factory=list)
+    stale: list[str] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.findings
 
 
-def _check_chain(rel: str, data: bytes) -> tuple[list[LedgerEvent], list[Finding]]:
-    """Walk the lines once; each line is judged against the one before it."""
+class _Parsed(NamedTuple):
+    number: int
+    event: LedgerEvent
+    rehash: str
+
+
+def _parse_lines(rel: str, lines: list[bytes]) -> tuple[list[_Parsed | None], list[Finding]]:
+    """Each line on its own: JSON, then schema; None marks a line that could not be read."""
+    parsed: list[_Parsed | None] = []
     findings: list[Finding] = []
-    events: list[LedgerEvent] = []
-    lines = data.split(b"\n")
-    torn = lines.pop() if lines else b""
-    prev_hash, prev_seq = GENESIS, 0
     for number, raw in enumerate(lines, start=1):
         try:
-            obj = json.loads(raw)
-        except ValueError:
-            findings.append(Finding(file=rel, line=number, reason="bad JSON"))
+            event = LedgerEvent.model_validate_json(raw)
+        except ValidationError:
+            findings.append(_unreadable(rel, number, raw))
+            parsed.append(None)
             continue
-        try:
-            event = LedgerEvent.model_validate(obj)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            findings.append(
-                Finding(file=rel, line=number, reason=f"schema: {where}: {first['msg']}")
-            )
+        parsed.append(_Parsed(number=number, event=event, rehash=_rehash(raw, event)))
+    return parsed, findings
+
+
+def _rehash(raw: bytes, event: LedgerEvent) -> str:
+    """The hash the line's content deserves. Fast path: a line as the writer left it is the
+    canonical body with `,"hash":"H"` spliced in, so hashing the line minus that splice and
+    getting H proves it untouched without re-serialising (no input can contain its own hash).
+    Anything else (an edit, or a harmless re-formatting) takes the canonical slow path."""
+    splice = b',"hash":"' + event.hash.encode() + b'"'
+    cut = raw.find(splice)
+    if cut > 0 and sha256_hex(raw[:cut] + raw[cut + len(splice) :]) == event.hash:
+        return event.hash
+    try:
+        return event_hash(json.loads(raw))
+    except ValueError:  # the event parser was more lenient than json (e.g. bad UTF-8)
+        return ""
+
+
+def _unreadable(rel: str, number: int, raw: bytes) -> Finding:
+    """Say whether the line is not JSON at all or JSON that is not an event, and where."""
+    try:
+        obj = json.loads(raw)
+    except ValueError:
+        return Finding(file=rel, line=number, reason="bad JSON")
+    try:
+        LedgerEvent.model_validate(obj)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        return Finding(file=rel, line=number, reason=f"schema: {where}: {first['msg']}")
+    return Finding(file=rel, line=number, reason="schema: not a ledger event")
+
+
+def _check_chain(rel: str, data: bytes) -> tuple[list[LedgerEvent], list[Finding]]:
+    """Walk the lines once, judging each against what came before it. A line that jumps ahead
+    of a seq still to come is out of place (reordered) and does not move the expected seq on,
+    so one misplaced or forged line yields one finding, not one for every line after it."""
+    lines = data.split(b"\n")
+    torn = lines.pop()
+    parsed, findings = _parse_lines(rel, lines)
+    present = {p.event.seq: p.number for p in parsed if p is not None}
+    hashes: dict[int, str] = {0: GENESIS}
+    line_of: dict[int, int] = {}
+    ahead: set[int] = set()  # seqs met before their turn
+    events: list[LedgerEvent] = []
+    top = 0  # the last seq taken in order
+    unreadable = 0  # unreadable lines since the last readable one: they may hold the gap
+
+    def found(number: int, reason: str) -> None:
+        findings.append(Finding(file=rel, line=number, reason=reason))
+
+    for item in parsed:
+        if item is None:
+            unreadable += 1
             continue
-        if event_hash(obj) != event.hash:
-            findings.append(Finding(file=rel, line=number, reason="edited (hash mismatch)"))
-        if event.seq > prev_seq + 1:
-            gap = event.seq - prev_seq - 1
-            findings.append(
-                Finding(
-                    file=rel,
-                    line=number,
-                    reason=f"missing line: {gap} event(s) before seq {event.seq}",
-                )
-            )
-        elif event.seq <= prev_seq:
-            findings.append(
-                Finding(
-                    file=rel, line=number, reason=f"reordered: seq {event.seq} after seq {prev_seq}"
-                )
-            )
-        elif event.prev != prev_hash:
-            findings.append(
-                Finding(file=rel, line=number, reason="chain broken: prev does not match")
-            )
-        prev_hash, prev_seq = event.hash, max(prev_seq, event.seq)
-        events.append(event)
+        number, event, seq = item.number, item.event, item.event.seq
+        unreadable, gap_unreadable = 0, unreadable
+        if item.rehash != event.hash:
+            found(number, "edited (hash mismatch)")
+        if seq not in line_of:
+            hashes[seq], line_of[seq] = event.hash, number
+            events.append(event)
+        else:
+            found(number, f"duplicate: seq {seq} already at line {line_of[seq]}")
+            events.append(event)
+            continue
+        if seq <= top:
+            found(number, f"reordered: seq {seq} after seq {top}")
+            continue
+        later = _first_later(present, top, seq, number)
+        if later is not None:
+            found(number, f"reordered: seq {seq} before seq {later} (line {present[later]})")
+            ahead.add(seq)
+            continue
+        skipped = seq - top - 1 - sum(1 for s in ahead if top < s < seq)
+        if skipped > gap_unreadable:
+            found(number, f"missing line: {skipped} event(s) before seq {seq}")
+        elif seq - 1 in hashes and event.prev != hashes[seq - 1]:
+            found(number, "chain broken: prev does not match the line before")
+        top = seq
     if torn:
-        findings.append(
-            Finding(
-                file=rel,
-                line=len(lines) + 1,
-                reason=f"torn tail: {len(torn)} bytes without a newline",
-            )
-        )
+        found(len(lines) + 1, f"torn tail: {len(torn)} bytes without a newline")
     return events, findings
+
+
+def _first_later(present: dict[int, int], top: int, seq: int, number: int) -> int | None:
+    """The lowest skipped seq (top < s < seq) that sits further down the file, if any;
+    bounded by the file's length however large a forged seq is."""
+    if seq - top - 1 <= len(present):
+        candidates: Iterable[int] = range(top + 1, seq)
+    else:
+        candidates = sorted(s for s in present if top < s < seq)
+    return next((s for s in candidates if present.get(s, 0) > number), None)
 
 
 def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> list[Finding]:
@@ -109,43 +173,56 @@ def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> li
     return []
 
 
-def _check_index(ledger: FileLedger, views: dict[str, ItemView], complete: bool) -> list[Finding]:
+def _load_index(ledger: FileLedger) -> tuple[dict[str, object] | None, list[Finding]]:
     raw = ledger.index_path.read_bytes() if ledger.index_path.exists() else None
     if raw is None:
-        return (
-            [Finding(file="index.json", reason="missing (run `orchestrate reindex`)")]
-            if views
-            else []
-        )
+        return None, []
     try:
         entries = json.loads(raw)["requests"]
+        if not isinstance(entries, dict):
+            raise TypeError("requests is not an object")
     except (ValueError, KeyError, TypeError):
-        return [Finding(file="index.json", reason="unreadable (run `orchestrate reindex`)")]
-    findings = []
-    for rid, view in views.items():
-        entry = entries.get(rid)
-        if entry is None:
-            findings.append(Finding(file="index.json", reason=f"{rid} missing from the index"))
-        elif (entry.get("state"), entry.get("last_seq"), entry.get("head")) != (
-            view.state.value,
-            view.last_seq,
-            view.head,
-        ):
-            findings.append(
-                Finding(file="index.json", reason=f"{rid} is stale or edited in the index")
-            )
-    if complete:
-        for rid in sorted(set(entries) - set(views)):
-            findings.append(Finding(file="index.json", reason=f"{rid} is an unknown request"))
-    return findings
+        return None, [Finding(file="index.json", reason="unreadable (run `orchestrate reindex`)")]
+    return entries, []
+
+
+def _check_entry(
+    report: Report, rid: str, entry: object, events: list[LedgerEvent], view: ItemView
+) -> None:
+    """The entry must be the fold of the events; an older but faithful snapshot is only stale,
+    and an entry ahead of the file means lines were cut from its end."""
+    if entry is None:
+        report.findings.append(Finding(file="index.json", reason=f"{rid} missing from the index"))
+        return
+    if entry == index_entry(view):
+        return
+    seq = entry.get("last_seq") if isinstance(entry, dict) else None
+    if isinstance(seq, int) and seq > view.last_seq:
+        reason = (
+            f"missing line(s) at the end: index.json records seq {seq}, "
+            f"the file ends at seq {view.last_seq}"
+        )
+        report.findings.append(
+            Finding(file=f"events/{rid}.jsonl", line=view.last_seq + 1, reason=reason)
+        )
+    elif isinstance(seq, int) and 0 < seq < view.indexed_seq and entry == _dump(rid, events, seq):
+        report.stale.append(rid)
+    else:
+        reason = f"{rid} entry differs from its events (edited?)"
+        report.findings.append(Finding(file="index.json", reason=reason))
+
+
+def _dump(rid: str, events: list[LedgerEvent], upto: int) -> dict[str, object]:
+    return index_entry(fold(rid, events, upto))
 
 
 def verify(ledger: FileLedger, only: list[str] | None = None) -> Report:
-    """Linear in events: each line is parsed and hashed once."""
+    """Linear in events: each line is parsed and hashed once, each file folded once."""
     report = Report()
     wanted = [ids.validate(r) for r in only] if only else None
     rids = wanted if wanted is not None else ledger.request_ids()
-    views: dict[str, ItemView] = {}
+    entries, index_findings = _load_index(ledger)
+    report.findings.extend(index_findings)
     for rid in rids:
         path = ledger.events_dir / f"{rid}.jsonl"
         rel = f"events/{rid}.jsonl"
@@ -162,11 +239,24 @@ def verify(ledger: FileLedger, only: list[str] | None = None) -> Report:
             for i, e in enumerate(events, start=1)
             if e.request_id != rid
         )
-        if not findings:
-            views[rid] = fold(rid, events)
+        if findings:
+            continue
+        try:
+            view = fold(rid, events)
+        except ValueError as exc:
+            report.findings.append(Finding(file=rel, reason=f"cannot fold the events: {exc}"))
+            continue
+        if entries is not None:
+            _check_entry(report, rid, entries.get(rid), events, view)
+    if entries is None and not index_findings and report.requests:
+        reason = "missing (run `orchestrate reindex`)"
+        report.findings.append(Finding(file="index.json", reason=reason))
     if wanted is None:
         report.findings.extend(_orphans(ledger))
-    report.findings.extend(_check_index(ledger, views, complete=wanted is None))
+        for rid in sorted(set(entries or {}) - set(rids), key=ids.sort_key):
+            report.findings.append(
+                Finding(file="index.json", reason=f"{rid} is an unknown request")
+            )
     return report
 
 
