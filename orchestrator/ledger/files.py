@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from filelock import FileLock
@@ -16,7 +16,7 @@ from orchestrator.canonical import GENESIS, canonical_bytes, event_hash, sha256_
 from orchestrator.errors import LedgerCorrupt, NotFoundError
 from orchestrator.ledger import fsio
 from orchestrator.ledger.fold import INDEXED, ItemView, advance, fold, index_entry
-from orchestrator.ledger.repository import Created
+from orchestrator.ledger.repository import Created, Draft
 from orchestrator.models import Action, LedgerEvent, RequestPacket, iso, utc_now
 from orchestrator.states import State, check_transition
 
@@ -57,6 +57,7 @@ class FileLedger:
         self.locks_dir = self.root / ".locks"
         self.index_path = self.root / "index.json"
         self._heads: dict[str, _Head] = {}
+        self._locks: dict[str, FileLock] = {}
 
     # -- layout -----------------------------------------------------------------
     def exists(self) -> bool:
@@ -79,8 +80,13 @@ class FileLedger:
         return self.events_dir / f"{ids.validate(request_id)}.jsonl"
 
     def _lock(self, name: str) -> FileLock:
-        """filelock waits by polling; its 50 ms default idles every contended writer that long."""
-        return FileLock(str(self.locks_dir / f"{name}.lock"), poll_interval=_POLL_S)
+        """filelock waits by polling; its 50 ms default idles every contended writer that long.
+        Lock objects are kept: building one costs more than taking it."""
+        lock = self._locks.get(name)
+        if lock is None:
+            lock = FileLock(str(self.locks_dir / f"{name}.lock"), poll_interval=_POLL_S)
+            self._locks[name] = lock
+        return lock
 
     def _request_lock(self, request_id: str) -> FileLock:
         stripe = zlib.crc32(request_id.encode()) % _LOCK_STRIPES
@@ -132,7 +138,8 @@ class FileLedger:
             )
             data = canonical_bytes(packet.model_dump(mode="json")) + b"\n"
             if fsio.create_exclusive(self.request_path(packet.request_id), data):
-                fsio.replace_atomic(counter, str(number).encode())
+                # a lost counter only costs a re-scan: exclusive creation keeps ids unique
+                fsio.replace_atomic(counter, str(number).encode(), durable=False)
                 return packet
 
     def _read_counter(self, counter: Path, day: str) -> int:
@@ -173,49 +180,60 @@ class FileLedger:
         details: Mapping[str, JsonValue] | None = None,
     ) -> LedgerEvent:
         """Append one event durably; the per-request lock makes `seq`/`prev` race-free."""
-        path = self.events_path(request_id)
-        with self._request_lock(request_id):
-            head = self._head(request_id, path)
-            return self._append_locked(request_id, path, head, actor, action, details or {})
+        draft = Draft(actor=actor, action=action, details=dict(details or {}))
+        return self.append_many(request_id, [draft])[0]
 
     def transition(self, request_id: str, target: State, actor: str, reason: str = "") -> None:
         """Check the lifecycle table under the lock; an illegal move raises and writes nothing."""
+        self.append_many(request_id, [Draft.state(target, actor, reason)])
+
+    def append_many(self, request_id: str, drafts: Sequence[Draft]) -> list[LedgerEvent]:
+        """Append the events of one step with one write and one fsync: all land, or none.
+
+        Each is chained and folded before anything is written, so an illegal transition or
+        an event the read model cannot take refuses the whole batch.
+        """
         path = self.events_path(request_id)
         with self._request_lock(request_id):
             head = self._head(request_id, path)
-            check_transition(head.view.state, target)
-            details = {"from": head.view.state.value, "to": target.value, "reason": reason}
-            self._append_locked(request_id, path, head, actor, Action.STATE_CHANGED, details)
+            return self._append_locked(request_id, path, head, drafts)
 
     def _append_locked(
-        self,
-        request_id: str,
-        path: Path,
-        head: _Head,
-        actor: str,
-        action: Action,
-        details: Mapping[str, JsonValue],
-    ) -> LedgerEvent:
-        if head.seq == 0:
-            self._check_first(request_id, action)
-        body = {
-            "seq": head.seq + 1,
-            "ts": iso(utc_now()),
-            "request_id": request_id,
-            "actor": actor,
-            "action": action.value,
-            "details": dict(details),
-            "prev": head.hash,
-        }
-        body["hash"] = event_hash(body)
-        event = LedgerEvent.model_validate(body)
-        # folded before the write: an event the read model cannot take is refused, not written
-        view = advance(head.view, event)
-        size = fsio.append_durable(path, canonical_bytes(body) + b"\n")
+        self, request_id: str, path: Path, head: _Head, drafts: Sequence[Draft]
+    ) -> list[LedgerEvent]:
+        view, seq, prev = head.view, head.seq, head.hash
+        events: list[LedgerEvent] = []
+        lines: list[bytes] = []
+        for draft in drafts:
+            if seq == 0:
+                self._check_first(request_id, draft.action)
+            details = dict(draft.details)
+            if draft.action is Action.STATE_CHANGED:
+                target = State(str(details["to"]))
+                check_transition(view.state, target)
+                details = {"from": view.state.value, **details}
+            body = {
+                "seq": seq + 1,
+                "ts": iso(utc_now()),
+                "request_id": request_id,
+                "actor": draft.actor,
+                "action": draft.action.value,
+                "details": details,
+                "prev": prev,
+            }
+            body["hash"] = event_hash(body)
+            event = LedgerEvent.model_validate(body)
+            view = advance(view, event)
+            events.append(event)
+            lines.append(canonical_bytes(body) + b"\n")
+            seq, prev = event.seq, event.hash
+        if not events:
+            return events
+        size = fsio.append_durable(path, b"".join(lines))
         self._heads[request_id] = _Head(size=size, view=view)
-        if action in INDEXED:
+        if any(e.action in INDEXED for e in events):
             self._update_index(request_id, view)
-        return event
+        return events
 
     def _check_first(self, request_id: str, action: Action) -> None:
         """Only `create_request` starts a chain: an append must not conjure an unknown request,
@@ -268,18 +286,16 @@ class FileLedger:
         fsio.create_exclusive(quarantine, fragment)
         fsio.truncate_to(path, head.size)
         if head.seq:
-            self._append_locked(
-                request_id,
-                path,
-                head,
-                "ledger",
-                Action.LEDGER_REPAIRED,
-                {
+            note = Draft(
+                actor="ledger",
+                action=Action.LEDGER_REPAIRED,
+                details={
                     "torn_bytes": len(fragment),
                     "fragment_sha256": sha256_hex(fragment),
                     "quarantined_to": quarantine.name,
                 },
             )
+            self._append_locked(request_id, path, head, [note])
         return self._heads[request_id]
 
     # -- reads ------------------------------------------------------------------

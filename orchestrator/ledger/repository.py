@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from pydantic import BaseModel, JsonValue
@@ -10,6 +10,24 @@ from pydantic import BaseModel, JsonValue
 from orchestrator.ledger.fold import ItemView
 from orchestrator.models import Action, LedgerEvent, RequestPacket
 from orchestrator.states import State
+
+
+class Draft(BaseModel):
+    """An event not yet written: `append_many` chains, checks and writes several at once.
+
+    A STATE_CHANGED draft names only `to` (and `reason`); the ledger fills `from` under its
+    lock and refuses the whole batch if the lifecycle does not allow the move.
+    """
+
+    actor: str
+    action: Action
+    details: dict[str, JsonValue] = {}
+
+    @classmethod
+    def state(cls, target: State, actor: str, reason: str = "") -> Draft:
+        return cls(
+            actor=actor, action=Action.STATE_CHANGED, details={"to": target.value, "reason": reason}
+        )
 
 
 class Created(BaseModel):
@@ -31,6 +49,8 @@ class LedgerRepository(Protocol):
         action: Action,
         details: Mapping[str, JsonValue] | None = None,
     ) -> LedgerEvent: ...
+
+    def append_many(self, request_id: str, drafts: Sequence[Draft]) -> list[LedgerEvent]: ...
 
     def transition(self, request_id: str, target: State, actor: str, reason: str = "") -> None: ...
 

@@ -1,0 +1,52 @@
+"""`append_many`: one step's events land together, chained, or not at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from orchestrator.errors import IllegalTransition
+from orchestrator.ledger import FileLedger
+from orchestrator.ledger.repository import Draft
+from orchestrator.ledger.verify import verify
+from orchestrator.models import Action
+from orchestrator.states import State
+
+
+def _ledger(tmp_path: Path) -> tuple[FileLedger, str]:
+    ledger = FileLedger(tmp_path / "coordination")
+    return ledger, ledger.create_request("text", "title").packet.request_id
+
+
+def test_a_batch_is_chained_and_folds_in_order(tmp_path):
+    ledger, rid = _ledger(tmp_path)
+    events = ledger.append_many(
+        rid,
+        [
+            Draft(actor="triage", action=Action.TRIAGED, details={"kind": "bug"}),
+            Draft.state(State.ACCEPTED, "orchestrator", "triaged"),
+            Draft.state(State.IN_PROGRESS, "orchestrator"),
+        ],
+    )
+    assert [e.seq for e in events] == [2, 3, 4]
+    assert events[1].details["from"] == "PROPOSED" and events[2].details["from"] == "ACCEPTED"
+    assert ledger.view(rid).state is State.IN_PROGRESS
+    assert ledger.index()[rid].state is State.IN_PROGRESS
+    assert verify(ledger).ok
+
+
+def test_an_illegal_move_anywhere_in_a_batch_writes_nothing(tmp_path):
+    ledger, rid = _ledger(tmp_path)
+    before = ledger.events_path(rid).read_bytes()
+    with pytest.raises(IllegalTransition):
+        ledger.append_many(
+            rid,
+            [
+                Draft.state(State.ACCEPTED, "orchestrator"),
+                Draft.state(State.CLOSED, "orchestrator"),
+            ],
+        )
+    assert ledger.events_path(rid).read_bytes() == before
+    assert FileLedger(ledger.root).view(rid).state is State.PROPOSED
+    assert ledger.append(rid, "x", Action.HANDOFF, {"to": ["dev"]}).seq == 2
