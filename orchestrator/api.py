@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, Field, JsonValue
 
 from adapters.executor import Executor
-from orchestrator import intake, routing, runlock
+from orchestrator import checkpoints, duplicates, intake, routing, runlock
 from orchestrator import triage as gate
 from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError, NotFoundError
 from orchestrator.ledger import FileLedger
 from orchestrator.models import Action, LedgerEvent
 from orchestrator.states import is_open
+
+STARTUP_GRACE_S = 30.0
 
 
 class HandoffLine(BaseModel):
@@ -47,6 +48,9 @@ class SubmitResult(BaseModel):
     handoffs: list[HandoffLine]
     blocked_reason: str | None = None
     usage: dict[str, int] = Field(default_factory=dict)
+    duplicate_of: str | None = Field(
+        default=None, description="an earlier request with identical text (a warning only)"
+    )
 
 
 class Orchestrator:
@@ -55,6 +59,19 @@ class Orchestrator:
         self.ledger = FileLedger(self.config.ledger_path)
         self._graph: Any | None = None
         self._work: Any | None = None
+
+    def close(self) -> None:
+        """Release the checkpoint store's connection (its WAL is folded back on close)."""
+        saver = getattr(self._graph, "checkpointer", None)
+        if saver is not None:
+            saver.conn.close()
+        self._graph = self._work = None
+
+    def __enter__(self) -> Orchestrator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- classify only ------------------------------------------------------------
     def triage(self, text: str) -> gate.Triaged:
@@ -76,6 +93,13 @@ class Orchestrator:
         admitted = intake.admit(text, self.config.limits.max_text_chars)
         if workspace is not None and not workspace.is_dir():
             raise InputError(f"workspace is not a directory: {workspace}")
+        if idempotency_key is not None:
+            seen = self.ledger.find_by_idempotency_key(idempotency_key)
+            if seen is not None:  # the fast path; a racing first use is settled under the lock
+                return self._repeat(seen, idempotency_key, admitted)
+        if self.config.graph.checkpoint:  # a broken store fails before anything is written
+            checkpoints.check_store(self.ledger.root)
+        duplicate = None if idempotency_key else duplicates.same_text(self.ledger, admitted)
         created = self.ledger.create_request(
             admitted,
             intake.title_of(admitted, title),
@@ -83,47 +107,82 @@ class Orchestrator:
             idempotency_key=idempotency_key,
         )
         rid = created.packet.request_id
-        if created.created:
-            self._run(rid, admitted, workspace, fresh=True)
-        return self.result(rid, created=created.created)
+        if not created.created:
+            return self._repeat(rid, str(idempotency_key), admitted)
+        self._run(rid, admitted, workspace, fresh=True)
+        result = self.result(rid)
+        result.duplicate_of = duplicate
+        return result
+
+    def _repeat(self, request_id: str, key: str, text: str) -> SubmitResult:
+        """A key seen before: the existing request as it stands, unless the text differs."""
+        if self.ledger.read_request(request_id).text != text:
+            raise InputError(
+                f"idempotency key {key!r} was used for {request_id} with different text"
+            )
+        if not self.ledger.events_path(request_id).exists():  # its creator is mid-way
+            return SubmitResult(
+                request_id=request_id, created=False, state="PROPOSED", triage=None,
+                route=[], stages=[], handoffs=[],
+            )  # fmt: skip
+        return self.result(request_id, created=False)
 
     def resume(self, request_id: str, workspace: Path | None = None) -> SubmitResult:
+        """Continue an interrupted run; refuses (writing nothing) a finished, running or
+        unknown item and a damaged checkpoint store."""
         packet = self.ledger.read_request(request_id)
-        view = self.ledger.view(request_id)
-        if not is_open(view.state):
-            raise InputError(f"{request_id} is already {view.state.value}; nothing to resume")
+        _require_open(self.ledger, request_id)
         self._run(request_id, packet.text, workspace, fresh=False)
         return self.result(request_id)
+
+    def resume_interrupted(self, workspace: Path | None = None) -> list[SubmitResult]:
+        """`resume --all`: every interrupted item; one another process took meanwhile is
+        skipped, not an error."""
+        results = []
+        for rid in self.interrupted():
+            try:
+                results.append(self.resume(rid, workspace))
+            except runlock.Busy:
+                continue
+            except InputError:
+                if is_open(self.ledger.view(rid).state):
+                    raise
+        return results
 
     def _run(self, rid: str, text: str, workspace: Path | None, fresh: bool) -> None:
         with runlock.hold(self.ledger, rid):
             graph, work = self._compiled()
+            if not fresh:  # again under the lock: another process may have finished it
+                _require_open(self.ledger, rid)
+            from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
             work.open_run(rid, text, workspace)
             try:
-                cfg = {"configurable": {"thread_id": rid}}
                 if not fresh:
-                    work.note_resume(rid)
-                start = (
-                    {"request_id": rid} if fresh or not self._has_checkpoint(graph, cfg) else None
-                )
-                graph.invoke(start, cfg)
+                    work.note_resume(rid, from_checkpoint)
+                start = None if from_checkpoint else {"request_id": rid}
+                # "sync": each step's checkpoint is on disk before the next step starts
+                durable = {"durability": "sync"} if graph.checkpointer is not None else {}
+                graph.invoke(start, {"configurable": {"thread_id": rid}}, **durable)
             finally:
                 work.close_run(rid)
 
-    @staticmethod
-    def _has_checkpoint(graph: Any, cfg: dict[str, Any]) -> bool:
-        if graph.checkpointer is None:
-            return False
-        snapshot = graph.get_state(cfg)
-        return bool(snapshot.next)
+    def interrupted(self, grace_s: float = STARTUP_GRACE_S) -> list[str]:
+        """Open items that no live process holds: what `resume --all` picks up.
 
-    def interrupted(self) -> list[str]:
-        """Open items that no live process holds: what `resume --all` picks up."""
+        An item whose run never took its lock is only counted after `grace_s`, so a
+        `submit` between creating the request and starting the run is not taken from it."""
         return [
             rid
             for rid, view in sorted(self.ledger.index().items())
-            if is_open(view.state) and not runlock.is_running(self.ledger, rid)
+            if is_open(view.state) and runlock.is_abandoned(self.ledger, rid, grace_s)
         ]
+
+    def checkpoint_history(self, request_id: str) -> list[checkpoints.CheckpointView]:
+        """The run's saved graph steps, oldest first (empty without checkpointing)."""
+        graph, _ = self._compiled()
+        if graph.checkpointer is None:
+            return []
+        return checkpoints.history(graph, request_id)
 
     def _compiled(self) -> tuple[Any, Any]:
         if self._graph is None:
@@ -137,15 +196,8 @@ class Orchestrator:
     def _checkpointer(self) -> Any | None:
         if not self.config.graph.checkpoint:
             return None
-        from langgraph.checkpoint.sqlite import SqliteSaver
-
-        self.ledger.ensure()
-        conn = sqlite3.connect(
-            self.ledger.root / "checkpoints.sqlite", check_same_thread=False, timeout=30
-        )
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        return SqliteSaver(conn)
+        self.ledger.root.mkdir(parents=True, exist_ok=True)
+        return checkpoints.open_saver(self.ledger.root)
 
     # -- results ------------------------------------------------------------------
     def result(self, request_id: str, created: bool = True) -> SubmitResult:
@@ -194,6 +246,12 @@ def _handoff(event: LedgerEvent) -> HandoffLine:
         round=int(d.get("round") or 1),  # type: ignore[arg-type]
         summary=None if d.get("summary") is None else str(d.get("summary")),
     )
+
+
+def _require_open(ledger: FileLedger, request_id: str) -> None:
+    state = ledger.view(request_id).state
+    if not is_open(state):
+        raise InputError(f"{request_id} is already {state.value}; nothing to resume")
 
 
 def require_known(ledger: FileLedger, request_id: str) -> None:

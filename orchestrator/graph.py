@@ -19,6 +19,10 @@ def _merge(left: dict, right: dict) -> dict:
     return {**left, **right}
 
 
+def _latest(left: int, right: int) -> int:
+    return max(left, right)
+
+
 class RunState(TypedDict, total=False):
     request_id: str
     decision: dict[str, Any]
@@ -31,6 +35,8 @@ class RunState(TypedDict, total=False):
     concerns: dict[str, list[str]]
     bounces: dict[str, int]
     outcome: str | None
+    # the last ledger seq this step's writes are covered by: ties a checkpoint to `show --at`
+    ledger_seq: Annotated[int, _latest]
 
 
 def _dispatch(state: RunState) -> list[Send] | str:

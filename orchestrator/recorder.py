@@ -15,6 +15,20 @@ from orchestrator.ledger import FileLedger
 from orchestrator.models import Action, LedgerEvent
 from orchestrator.states import State
 
+_FORWARD_RANK: dict[State, int] = {
+    state: rank
+    for rank, state in enumerate(
+        (
+            State.PROPOSED,
+            State.ACCEPTED,
+            State.IN_PROGRESS,
+            State.DELIVERED,
+            State.VERIFIED,
+            State.CLOSED,
+        )
+    )
+}
+
 
 class Recorder:
     def __init__(self, ledger: FileLedger, request_id: str) -> None:
@@ -26,6 +40,11 @@ class Recorder:
     @property
     def events(self) -> list[LedgerEvent]:
         return list(self._events)
+
+    @property
+    def last_seq(self) -> int:
+        with self._lock:
+            return self._events[-1].seq if self._events else 0
 
     def append(
         self, actor: str, action: Action, details: Mapping[str, JsonValue] | None = None
@@ -59,9 +78,19 @@ class Recorder:
         return State.PROPOSED
 
     def advance(self, target: State, reason: str = "") -> None:
-        """Move to `target` unless already there (a resumed run may repeat the step)."""
-        if self.state() is target:
+        """Move forward to `target` unless already there or past it: a resumed run repeats
+        the step that was cut off, and may find the ledger one or two transitions ahead."""
+        current = self.state()
+        if current is target or _FORWARD_RANK.get(current, -1) > _FORWARD_RANK.get(target, 99):
             return
+        self._transition(target, reason)
+
+    def reopen(self, reason: str) -> None:
+        """DELIVERED → IN_PROGRESS when a reviewer sends work back (only from DELIVERED)."""
+        if self.state() is State.DELIVERED:
+            self._transition(State.IN_PROGRESS, reason)
+
+    def _transition(self, target: State, reason: str) -> None:
         with self._lock:
             self.ledger.transition(self.request_id, target, "orchestrator", reason)
             self._events = self.ledger.read_events(self.request_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Iterator
 
 from filelock import FileLock, Timeout
@@ -43,3 +44,15 @@ def is_running(ledger: FileLedger, request_id: str) -> bool:
             return False
     except Busy:
         return True
+
+
+def is_abandoned(ledger: FileLedger, request_id: str, grace_s: float) -> bool:
+    """No live process holds the run. A run that never took its lock (its submitter is
+    between creating the request and starting the graph) counts only after `grace_s`."""
+    if (ledger.locks_dir / f"run-{request_id}.lock").exists():
+        return not is_running(ledger, request_id)
+    try:
+        age = time.time() - ledger.events_path(request_id).stat().st_mtime
+    except FileNotFoundError:
+        return False
+    return age >= grace_s

@@ -6,7 +6,9 @@ run skips what the ledger already holds.
 
 from __future__ import annotations
 
+import functools
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,18 @@ class RunContext(BaseModel):
     workspace: Path | None = None
 
 
+def _stamped(node: Callable[[Work, dict[str, Any]], dict[str, Any]]) -> Any:
+    """Add the run's last ledger seq to a node's update, so each checkpoint names the
+    ledger prefix it reflects (`show --at SEQ` and the checkpoint tell the same story)."""
+
+    @functools.wraps(node)
+    def wrapper(self: Work, state: dict[str, Any]) -> dict[str, Any]:
+        update = node(self, state)
+        return {**update, "ledger_seq": self._ctx(state["request_id"]).recorder.last_seq}
+
+    return wrapper
+
+
 def _runtime_actor(details: dict[str, JsonValue]) -> str:
     name = details.get("runtime") or details.get("from_runtime") or "unknown"
     return f"runtime:{name}"
@@ -82,15 +96,20 @@ class Work:
         with self._lock:
             self._runs.pop(request_id, None)
 
-    def note_resume(self, request_id: str) -> None:
+    def note_resume(self, request_id: str, from_checkpoint: bool) -> None:
         rec = self._ctx(request_id).recorder
-        rec.append("orchestrator", Action.RESUMED, {"from_seq": rec.events[-1].seq})
+        rec.append(
+            "orchestrator",
+            Action.RESUMED,
+            {"from_seq": rec.last_seq, "from_checkpoint": from_checkpoint},
+        )
 
     def _ctx(self, request_id: str) -> RunContext:
         with self._lock:
             return self._runs[request_id]
 
     # -- nodes ------------------------------------------------------------------
+    @_stamped
     def triage_node(self, state: dict[str, Any]) -> dict[str, Any]:
         ctx = self._ctx(state["request_id"])
         rec = ctx.recorder
@@ -111,6 +130,7 @@ class Work:
         }
         return {"decision": decision, "stages": stages, "stage": 0, "pending": stages[0]}
 
+    @_stamped
     def role_node(self, payload: dict[str, Any]) -> dict[str, Any]:
         task = RoleTask.model_validate(payload)
         ctx = self._ctx(task.request_id)
@@ -190,6 +210,7 @@ class Work:
             },
         )
 
+    @_stamped
     def review_node(self, state: dict[str, Any]) -> dict[str, Any]:
         """Judge the stage just run: advance, bounce back to the sender, block, or close."""
         ctx = self._ctx(state["request_id"])
@@ -249,8 +270,7 @@ class Work:
             )
             rec.block(f"{reviewer} rejected the hand-off ({why}): {'; '.join(concerns)}", reviewer)
             return {"outcome": "blocked"}
-        if rec.state() is State.DELIVERED:
-            rec.advance(State.IN_PROGRESS, f"sent back by {reviewer}")
+        rec.reopen(f"sent back by {reviewer}")
         bounces[str(index)] = count
         all_concerns = [c for cs in rejections.values() for c in cs]
         return {

@@ -65,6 +65,7 @@ def test_bug_goes_dev_then_test_without_pm_gate(cli, ledger_dir):
 def test_pm_joins_a_bug_when_configured(cli, ledger_dir, write_config):
     cfg = write_config('[routing.matrix.bug]\nstages = [["dev", "pm"], ["test"]]\n')
     result, out = submit(cli, ledger_dir, BUG, "--config", str(cfg))
+    assert result.exit_code == 0
     assert out["stages"] == [["dev", "pm"], ["test"]]
     assert sorted(completed_roles(events_of(ledger_dir, out["request_id"]))) == [
         "dev",
@@ -85,6 +86,7 @@ def test_parallel_incident_takes_about_one_roles_time(cli, ledger_dir, write_con
     started = time.perf_counter()
     result, out = submit(cli, ledger_dir, INCIDENT, "--config", str(cfg))
     elapsed = time.perf_counter() - started
+    assert result.exit_code == 0
     assert out["stages"][0] == ["ops", "dev"]
     # triage + (ops ∥ dev) + pm + test = 4 sequential calls; serial would be 5
     assert elapsed < 4.8 * 0.4 + 1.0, elapsed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from orchestrator.cli import cmd_meta, cmd_read, cmd_work
+from orchestrator.cli import cmd_meta, cmd_read, cmd_replay, cmd_work
 
 app = typer.Typer(
     name="orchestrate",
@@ -22,6 +22,8 @@ app.command("show")(cmd_read.show_command)
 app.command("verify")(cmd_read.verify_command)
 app.command("reindex")(cmd_read.reindex_command)
 app.command("resume")(cmd_work.resume_command)
+app.command("replay")(cmd_replay.replay_command)
+app.command("runtimes")(cmd_meta.runtimes_cli)
 app.command("graph")(cmd_meta.graph_command)
 app.command("init")(cmd_meta.init_command)
 

@@ -55,9 +55,14 @@ def _submit(text, title, runtime, workspace, idempotency_key, as_json, ledger, c
 
     raw = _read_text(text)
     cfg = _config(config, runtime, ledger)
-    result = Orchestrator(cfg).submit(
-        raw, title=title, idempotency_key=idempotency_key, workspace=workspace
-    )
+    with Orchestrator(cfg) as orch:
+        result = orch.submit(raw, title=title, idempotency_key=idempotency_key, workspace=workspace)
+    if result.duplicate_of:
+        print(
+            f"warning: same text as {result.duplicate_of} (use --idempotency-key to dedupe); "
+            f"created {result.request_id}",
+            file=sys.stderr,
+        )
     if as_json:
         render.emit_json(result)
     else:
@@ -193,14 +198,13 @@ def _resume(request_id, all_open, workspace, as_json, ledger, config) -> None:
     if (request_id is None) == (not all_open):
         raise InputError("give one REQ or --all")
     cfg = _config(config, None, ledger)
-    orch = Orchestrator(cfg)
-    orch.ledger.require()
-    if all_open:
-        targets = orch.interrupted()
-    else:
-        require_known(orch.ledger, ids.validate(request_id))
-        targets = [request_id]
-    results = [orch.resume(rid, workspace=workspace) for rid in targets]
+    with Orchestrator(cfg) as orch:
+        orch.ledger.require()
+        if all_open:
+            results = orch.resume_interrupted(workspace=workspace)
+        else:
+            require_known(orch.ledger, ids.validate(request_id))
+            results = [orch.resume(request_id, workspace=workspace)]
     if as_json:
         render.emit_json([r.model_dump(mode="json") for r in results])
         return

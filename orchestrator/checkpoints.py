@@ -1,0 +1,108 @@
+"""The durable LangGraph checkpoint store beside the ledger, opened and probed safely.
+
+Why a module of its own: a damaged `checkpoints.sqlite` must surface as one clear line
+*before* a run writes anything, so `resume` on a broken store leaves the ledger untouched.
+The ledger stays the source of truth; checkpoints only say where in the graph a run was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from orchestrator.errors import OrchestrateError
+
+FILENAME = "checkpoints.sqlite"
+
+
+class CheckpointError(OrchestrateError):
+    """The checkpoint store cannot be read; the ledger itself is fine."""
+
+    exit_code = 5
+
+
+class CheckpointView(BaseModel):
+    """One saved step of a run, as time travel compares it with the ledger."""
+
+    checkpoint_id: str
+    step: int
+    next: list[str]
+    ledger_seq: int = 0
+    decision: dict[str, Any] = Field(default_factory=dict)
+    stages: list[list[str]] = Field(default_factory=list)
+    runs: dict[str, int] = Field(default_factory=dict)
+    outcome: str | None = None
+
+
+def _broken(path: Path, exc: BaseException) -> CheckpointError:
+    return CheckpointError(
+        f"checkpoint store {path} is unreadable ({type(exc).__name__}: {exc}); "
+        "nothing was written — move it aside and resume again (the ledger alone suffices)"
+    )
+
+
+def check_store(root: Path) -> None:
+    """Refuse a damaged store before a run writes anything; cheap, no LangGraph import."""
+    path = root / FILENAME
+    if not path.exists():
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=30)
+        try:
+            conn.execute("PRAGMA quick_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _broken(path, exc) from None
+
+
+def open_saver(root: Path) -> Any:
+    """A SqliteSaver on `<ledger>/checkpoints.sqlite`, WAL + synchronous=FULL, verified."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = root / FILENAME
+    try:
+        conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA quick_check").fetchall()
+        saver = SqliteSaver(conn)
+        saver.setup()
+    except sqlite3.Error as exc:
+        raise _broken(path, exc) from None
+    return saver
+
+
+def pending(graph: Any, request_id: str, root: Path) -> bool:
+    """Whether the run has a saved checkpoint with steps still to do (read-only probe)."""
+    if graph.checkpointer is None:
+        return False
+    try:
+        snapshot = graph.get_state({"configurable": {"thread_id": request_id}})
+    except Exception as exc:  # any unreadable row or blob: say so instead of a traceback
+        raise _broken(root / FILENAME, exc) from None
+    return bool(snapshot.next)
+
+
+def history(graph: Any, request_id: str) -> list[CheckpointView]:
+    """Every saved step of a run, oldest first."""
+    cfg = {"configurable": {"thread_id": request_id}}
+    views = []
+    for snap in graph.get_state_history(cfg):
+        values = snap.values or {}
+        views.append(
+            CheckpointView(
+                checkpoint_id=str(snap.config["configurable"]["checkpoint_id"]),
+                step=int((snap.metadata or {}).get("step", -1)),
+                next=list(snap.next),
+                ledger_seq=int(values.get("ledger_seq", 0)),
+                decision=dict(values.get("decision", {})),
+                stages=[list(s) for s in values.get("stages", [])],
+                runs=dict(values.get("runs", {})),
+                outcome=values.get("outcome"),
+            )
+        )
+    return list(reversed(views))

@@ -1,0 +1,155 @@
+"""`orchestrate replay`: re-derive triage decisions and report drift. Exit 0 / 1 / 2.
+
+Exit codes are the contract CI relies on after editing a prompt or the routing matrix:
+0 nothing changed, 1 something changed (the diff says what), 2 the replay itself failed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestrator.cli import render
+from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
+from orchestrator.config import load_config
+from orchestrator.errors import InputError, OrchestrateError
+
+
+class ReplayError(OrchestrateError):
+    """The replay itself failed (bad input, unknown request, unreadable ledger)."""
+
+    exit_code = 2
+
+
+def replay_command(
+    request_id: Annotated[str | None, typer.Argument(metavar="[REQ]")] = None,
+    all_requests: Annotated[
+        bool, typer.Option("--all", help="Replay every request: a drift report.")
+    ] = False,
+    kind: Annotated[
+        str | None, typer.Option(help="With --all: only decisions recorded as this kind.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="With --all: only requests from YYYY-MM-DD on.")
+    ] = None,
+    runtime: Annotated[
+        str | None,
+        typer.Option("--runtime", "-r", help="Ask this runtime afresh instead of the record."),
+    ] = None,
+    no_record: Annotated[
+        bool, typer.Option("--no-record", help="Do not append REPLAYED events.")
+    ] = False,
+    as_json: JsonOpt = False,
+    ledger: LedgerOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Rebuild triage decisions from the record (or a runtime) and say what would change.
+
+    Exit 0 unchanged, 1 changed, 2 error.
+    """
+    code = friendly(_replay)(
+        request_id, all_requests, kind, since, runtime, no_record, as_json, ledger, config
+    )
+    if code:
+        raise typer.Exit(code)
+
+
+def _replay(request_id, all_requests, kind, since, runtime, no_record, as_json, ledger, config):
+    try:
+        return _run(
+            request_id, all_requests, kind, since, runtime, no_record, as_json, ledger, config
+        )
+    except OrchestrateError as exc:  # every failure of the replay itself is exit 2
+        raise ReplayError(str(exc)) from None
+
+
+def _run(
+    request_id: str | None,
+    all_requests: bool,
+    kind: str | None,
+    since: str | None,
+    runtime: str | None,
+    no_record: bool,
+    as_json: bool,
+    ledger: Path | None,
+    config: Path | None,
+) -> int:
+    from adapters import registry
+    from orchestrator import ids, replay
+    from orchestrator.ledger import FileLedger
+
+    if (request_id is None) == (not all_requests):
+        raise InputError("give one REQ or --all")
+    if not all_requests and (kind is not None or since is not None):
+        raise InputError("--kind and --since go with --all")
+    if kind is not None and kind not in ("bug", "feature", "incident"):
+        raise InputError(f"unknown kind {kind!r} (known: bug, feature, incident)")
+    day = replay.parse_since(since)
+    cfg = load_config(config, ledger=ledger)
+    if runtime is not None and not registry.is_known(runtime):
+        raise InputError(f"unknown runtime {runtime!r} (known: {', '.join(registry.names())})")
+    store = FileLedger(cfg.ledger_path)
+    store.require()
+    replayer = replay.Replayer(cfg, store, runtime=runtime, record=not no_record)
+    if all_requests:
+        report = replayer.all(kind=kind, since=day)
+        _emit_report(report, as_json)
+        return report.exit_code
+    outcome = replayer.one(ids.validate(request_id))
+    if outcome.status in ("error", "skipped"):
+        raise InputError(f"{outcome.request_id}: {outcome.error}")
+    if as_json:
+        render.emit_json(outcome)
+    else:
+        _print_outcome(outcome)
+    return 1 if outcome.status == "changed" else 0
+
+
+def _print_outcome(outcome) -> None:
+    out = render.console
+    style = "green" if outcome.status == "unchanged" else "red"
+    out.print(f"[bold]{outcome.request_id}[/bold]  [{style}]{outcome.status}[/{style}]")
+    out.print(f"  {outcome.sentence}")
+    if outcome.now is not None and not outcome.changes:
+        out.print(
+            f"  {outcome.now.kind} · {outcome.now.severity} · {outcome.now.priority}"
+            f"  route {render.stages_text(outcome.now.stages)}"
+        )
+    for change in outcome.changes:
+        out.print(f"  {change.field:<9} {change.recorded}  →  {change.now}")
+    if outcome.error and outcome.now is None:
+        out.print(f"  [red]{outcome.error}[/red]")
+    if outcome.prompt_changed and outcome.source == "record":
+        out.print(
+            "  [yellow]note[/yellow] the triage prompt changed since this was recorded; "
+            "replaying the record cannot tell what the new prompt would say (use --runtime)"
+        )
+
+
+def _emit_report(report, as_json: bool) -> None:
+    if as_json:
+        render.emit_json(report)
+        return
+    out = render.console
+    where = "the record" if report.source == "record" else f"runtime {report.source}"
+    out.print(
+        f"replayed {report.total} decision(s) from {where}: {report.unchanged} unchanged, "
+        f"{report.changed} changed ({report.decisions_changed} decision(s), "
+        f"{report.routes_changed} route(s)), {report.errors} error(s), "
+        f"{report.skipped} not triaged"
+    )
+    for outcome in report.outcomes:
+        if outcome.status == "changed":
+            out.print(f"[bold]{outcome.request_id}[/bold]  {outcome.sentence}")
+            for change in outcome.changes:
+                out.print(f"  {change.field:<9} {change.recorded}  →  {change.now}")
+        elif outcome.status == "error":
+            out.print(f"[bold]{outcome.request_id}[/bold]  [red]error[/red] {outcome.error}")
+    prompts_changed = sum(o.prompt_changed for o in report.outcomes)
+    if prompts_changed and report.source == "record":
+        out.print(
+            f"[yellow]note[/yellow] {prompts_changed} decision(s) were made with an older "
+            "triage prompt; replaying the record cannot show its effect (use --runtime)"
+        )
