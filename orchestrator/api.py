@@ -59,6 +59,7 @@ class Orchestrator:
         self.ledger = FileLedger(self.config.ledger_path)
         self._graph: Any | None = None
         self._work: Any | None = None
+        self._triage_executor: Executor | None = None
 
     def close(self) -> None:
         """Release the checkpoint store's connection (its WAL is folded back on close)."""
@@ -77,8 +78,11 @@ class Orchestrator:
     def triage(self, text: str) -> gate.Triaged:
         """Classify without writing anything (no ledger, no breaker state)."""
         admitted = intake.admit(text, self.config.limits.max_text_chars)
-        executor = Executor(settings=self.config.runtimes, policy=self.config.retry)
-        return gate.triage(self.config, executor, admitted)
+        if self._triage_executor is None:  # one per Orchestrator: `triage --file` reuses it
+            self._triage_executor = Executor(
+                settings=self.config.runtimes, policy=self.config.retry
+            )
+        return gate.triage(self.config, self._triage_executor, admitted)
 
     # -- the main job -------------------------------------------------------------
     def submit(
@@ -132,6 +136,8 @@ class Orchestrator:
         unknown item and a damaged checkpoint store."""
         packet = self.ledger.read_request(request_id)
         _require_open(self.ledger, request_id)
+        if self.config.graph.checkpoint:
+            checkpoints.check_store(self.ledger.root, thorough=True)
         self._run(request_id, packet.text, workspace, fresh=False)
         return self.result(request_id)
 

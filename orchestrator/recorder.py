@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pydantic import JsonValue
 
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.repository import Draft
 from orchestrator.models import Action, LedgerEvent
 from orchestrator.states import State
 
@@ -49,10 +50,16 @@ class Recorder:
     def append(
         self, actor: str, action: Action, details: Mapping[str, JsonValue] | None = None
     ) -> LedgerEvent:
+        return self.record([Draft(actor=actor, action=action, details=dict(details or {}))])[0]
+
+    def record(self, drafts: list[Draft]) -> list[LedgerEvent]:
+        """Write one step's events together: one fsync, and all of them or none."""
+        if not drafts:
+            return []
         with self._lock:
-            event = self.ledger.append(self.request_id, actor, action, details)
-            self._events.append(event)
-            return event
+            events = self.ledger.append_many(self.request_id, drafts)
+            self._events.extend(events)
+            return events
 
     def find(self, action: Action, **match: JsonValue) -> LedgerEvent | None:
         with self._lock:
@@ -77,26 +84,30 @@ class Recorder:
                     return State(str(event.details["to"]))
         return State.PROPOSED
 
-    def advance(self, target: State, reason: str = "") -> None:
-        """Move forward to `target` unless already there or past it: a resumed run repeats
-        the step that was cut off, and may find the ledger one or two transitions ahead."""
+    def moves(self, *targets: tuple[State, str]) -> list[Draft]:
+        """Drafts that move forward through `targets`, skipping any already reached or passed:
+        a resumed run repeats the step that was cut off and may find the ledger ahead."""
         current = self.state()
-        if current is target or _FORWARD_RANK.get(current, -1) > _FORWARD_RANK.get(target, 99):
-            return
-        self._transition(target, reason)
+        drafts = []
+        for target, reason in targets:
+            if current is target or _FORWARD_RANK.get(current, -1) > _FORWARD_RANK.get(target, 99):
+                continue
+            drafts.append(Draft.state(target, "orchestrator", reason))
+            current = target
+        return drafts
+
+    def advance(self, target: State, reason: str = "") -> None:
+        self.record(self.moves((target, reason)))
 
     def reopen(self, reason: str) -> None:
         """DELIVERED → IN_PROGRESS when a reviewer sends work back (only from DELIVERED)."""
         if self.state() is State.DELIVERED:
-            self._transition(State.IN_PROGRESS, reason)
-
-    def _transition(self, target: State, reason: str) -> None:
-        with self._lock:
-            self.ledger.transition(self.request_id, target, "orchestrator", reason)
-            self._events = self.ledger.read_events(self.request_id)
+            self.record([Draft.state(State.IN_PROGRESS, "orchestrator", reason)])
 
     def block(self, reason: str, role: str | None = None) -> None:
         if self.state() is State.BLOCKED:
             return
-        self.append("orchestrator", Action.BLOCKED, {"reason": reason, "role": role})
-        self.advance(State.BLOCKED, reason)
+        note = Draft(
+            actor="orchestrator", action=Action.BLOCKED, details={"reason": reason, "role": role}
+        )
+        self.record([note, Draft.state(State.BLOCKED, "orchestrator", reason)])

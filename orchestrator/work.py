@@ -22,10 +22,13 @@ from orchestrator import prompting
 from orchestrator import triage as gate
 from orchestrator.config import Config
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.repository import Draft
 from orchestrator.models import Action
 from orchestrator.recorder import Recorder
 from orchestrator.states import State
 from roles.registry import ROLES
+
+_STARTED = ((State.ACCEPTED, "triaged"), (State.IN_PROGRESS, "work started"))
 
 
 class RoleTask(BaseModel):
@@ -60,6 +63,19 @@ def _stamped(node: Callable[[Work, dict[str, Any]], dict[str, Any]]) -> Any:
         return {**update, "ledger_seq": self._ctx(state["request_id"]).recorder.last_seq}
 
     return wrapper
+
+
+def _handoff(task: RoleTask, completed: dict[str, JsonValue]) -> Draft:
+    """What the role hands to the next stage (or to closing), for the timeline."""
+    nxt = task.stages[task.stage + 1] if task.stage + 1 < len(task.stages) else ["close"]
+    details: dict[str, JsonValue] = {
+        "from": task.role,
+        "to": list(nxt),
+        "round": task.round,
+        "runtime": completed.get("runtime"),
+        "summary": completed.get("summary"),
+    }
+    return Draft(actor=task.role, action=Action.HANDOFF, details=details)
 
 
 def _runtime_actor(details: dict[str, JsonValue]) -> str:
@@ -120,11 +136,11 @@ class Work:
             except AdapterError as exc:
                 rec.block(f"triage failed: {exc}", role="triage")
                 return {"outcome": "blocked"}
-            recorded = rec.append("triage", Action.TRIAGED, triaged.ledger_details())
+            decided = Draft(actor="triage", action=Action.TRIAGED, details=triaged.ledger_details())
+            recorded = rec.record([decided, *rec.moves(*_STARTED)])[0]
         details = recorded.details
         stages = [[str(r) for r in stage] for stage in details["stages"]]  # type: ignore[union-attr]
-        rec.advance(State.ACCEPTED, "triaged")
-        rec.advance(State.IN_PROGRESS, "work started")
+        rec.record(rec.moves(*_STARTED))
         decision = {
             k: details[k] for k in ("kind", "severity", "priority", "confidence", "rationale")
         }
@@ -138,7 +154,7 @@ class Work:
         done = rec.find(Action.ROLE_COMPLETED, role=task.role, round=task.round)
         if done is None:
             try:
-                done = self._run_role(ctx, task)
+                completed = self._run_role(ctx, task)
             except AdapterError as exc:
                 rec.append(
                     "orchestrator",
@@ -146,24 +162,13 @@ class Work:
                     {"role": task.role, "round": task.round, "error": str(exc)[:1000]},
                 )
                 return {"failed": {task.role: str(exc)[:300]}, "runs": {task.role: task.round}}
-        output = done.details["output"]
-        nxt = task.stages[task.stage + 1] if task.stage + 1 < len(task.stages) else ["close"]
-        rec.once(
-            task.role,
-            Action.HANDOFF,
-            {
-                "from": task.role,
-                "to": list(nxt),
-                "round": task.round,
-                "runtime": done.details.get("runtime"),
-                "summary": done.details.get("summary"),
-            },
-            "from",
-            "round",
-        )
-        return {"artifacts": {task.role: output}, "runs": {task.role: task.round}}
+            done = rec.record([completed, _handoff(task, completed.details)])[0]
+        else:  # resumed after the role finished: only its hand-off may be missing
+            handoff = _handoff(task, done.details)
+            rec.once(handoff.actor, Action.HANDOFF, handoff.details, "from", "round")
+        return {"artifacts": {task.role: done.details["output"]}, "runs": {task.role: task.round}}
 
-    def _run_role(self, ctx: RunContext, task: RoleTask) -> Any:
+    def _run_role(self, ctx: RunContext, task: RoleTask) -> Draft:
         spec = ROLES[task.role]
         prompt = prompts.load(spec.prompt)
         chain = self.config.chain_for(task.role)
@@ -189,10 +194,10 @@ class Work:
         )
         reply = ctx.executor.run(call, chain)
         output = reply.output.model_dump(mode="json")
-        return rec.append(
-            task.role,
-            Action.ROLE_COMPLETED,
-            {
+        return Draft(
+            actor=task.role,
+            action=Action.ROLE_COMPLETED,
+            details={
                 "role": task.role,
                 "round": task.round,
                 "runtime": reply.runtime,
@@ -229,9 +234,12 @@ class Work:
             rec.advance(State.DELIVERED, f"{', '.join(stage)} delivered")
         if index + 1 < len(stages):
             return {"stage": index + 1, "pending": stages[index + 1], "concerns": {}}
-        rec.advance(State.DELIVERED, "delivered")
-        rec.advance(State.VERIFIED, f"{', '.join(stage)} accepted")
-        rec.advance(State.CLOSED, "all roles done")
+        closing = rec.moves(
+            (State.DELIVERED, "delivered"),
+            (State.VERIFIED, f"{', '.join(stage)} accepted"),
+            (State.CLOSED, "all roles done"),
+        )
+        rec.record(closing)
         return {"outcome": "closed"}
 
     @staticmethod

@@ -105,19 +105,21 @@ class FileLedger:
                 if existing is not None:
                     return Created(packet=self.read_request(existing), created=False)
             packet = self._write_packet(now, text, title, source, idempotency_key)
+            # the first event lands before the id lock is let go, so no reader ever finds a
+            # packet without its history (lock order: ids → request stripe → index)
+            self.append(
+                packet.request_id,
+                "orchestrator",
+                Action.REQUEST_CREATED,
+                {
+                    "title": title,
+                    "source": source,
+                    "packet_sha256": packet_sha256(packet),
+                    "idempotency_key": idempotency_key,
+                },
+            )
             if idempotency_key is not None:
                 self._remember_key(idempotency_key, packet.request_id)
-        self.append(
-            packet.request_id,
-            "orchestrator",
-            Action.REQUEST_CREATED,
-            {
-                "title": title,
-                "source": source,
-                "packet_sha256": packet_sha256(packet),
-                "idempotency_key": idempotency_key,
-            },
-        )
         return Created(packet=packet, created=True)
 
     def _write_packet(
