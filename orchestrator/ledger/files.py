@@ -8,7 +8,6 @@ import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from filelock import FileLock
 from pydantic import BaseModel, JsonValue, ValidationError
 
 from orchestrator import ids
@@ -16,12 +15,12 @@ from orchestrator.canonical import GENESIS, canonical_bytes, event_hash, sha256_
 from orchestrator.errors import LedgerCorrupt, NotFoundError
 from orchestrator.ledger import fsio
 from orchestrator.ledger.fold import INDEXED, ItemView, advance, fold, index_entry
+from orchestrator.ledger.locks import ProcessFileLock
 from orchestrator.ledger.repository import Created, Draft
 from orchestrator.models import Action, LedgerEvent, RequestPacket, iso, utc_now
 from orchestrator.states import State, check_transition
 
 _LOCK_STRIPES = 64
-_POLL_S = 0.002
 
 
 class _Head(BaseModel):
@@ -57,7 +56,7 @@ class FileLedger:
         self.locks_dir = self.root / ".locks"
         self.index_path = self.root / "index.json"
         self._heads: dict[str, _Head] = {}
-        self._locks: dict[str, FileLock] = {}
+        self._locks: dict[str, ProcessFileLock] = {}
 
     # -- layout -----------------------------------------------------------------
     def exists(self) -> bool:
@@ -79,16 +78,16 @@ class FileLedger:
     def events_path(self, request_id: str) -> Path:
         return self.events_dir / f"{ids.validate(request_id)}.jsonl"
 
-    def _lock(self, name: str) -> FileLock:
+    def _lock(self, name: str) -> ProcessFileLock:
         """filelock waits by polling; its 50 ms default idles every contended writer that long.
         Lock objects are kept: building one costs more than taking it."""
         lock = self._locks.get(name)
         if lock is None:
-            lock = FileLock(str(self.locks_dir / f"{name}.lock"), poll_interval=_POLL_S)
+            lock = ProcessFileLock(str(self.locks_dir / f"{name}.lock"))
             self._locks[name] = lock
         return lock
 
-    def _request_lock(self, request_id: str) -> FileLock:
+    def _request_lock(self, request_id: str) -> ProcessFileLock:
         stripe = zlib.crc32(request_id.encode()) % _LOCK_STRIPES
         return self._lock(f"req-{stripe:02d}")
 
