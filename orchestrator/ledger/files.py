@@ -119,6 +119,7 @@ class FileLedger:
             )
             if idempotency_key is not None:
                 self._remember_key(idempotency_key, packet.request_id)
+            self._remember_text(text, packet.request_id)
         return Created(packet=packet, created=True)
 
     def _write_packet(
@@ -168,6 +169,24 @@ class FileLedger:
         path = self._key_path(key)
         path.parent.mkdir(exist_ok=True)
         fsio.create_exclusive(path, canonical_bytes({"request_id": request_id}))
+
+    def _text_path(self, text: str) -> Path:
+        return self.root / "texts" / f"{sha256_hex(text.encode())}.json"
+
+    def _remember_text(self, text: str, request_id: str) -> None:
+        """The newest request per exact text: advisory (a repeat only warns), so not fsync'd."""
+        path = self._text_path(text)
+        path.parent.mkdir(exist_ok=True)
+        fsio.replace_atomic(path, canonical_bytes({"request_id": request_id}), durable=False)
+
+    def find_by_text(self, text: str) -> str | None:
+        """O(1) however large the ledger: one marker file per distinct text."""
+        raw = fsio.read_bytes_or_none(self._text_path(text))
+        try:
+            found = json.loads(raw)["request_id"] if raw is not None else None
+        except (ValueError, KeyError, TypeError):
+            return None
+        return found if isinstance(found, str) and ids.is_valid(found) else None
 
     def find_by_idempotency_key(self, key: str) -> str | None:
         return self._idempotent_hit(key)
