@@ -15,6 +15,7 @@ from orchestrator.canonical import GENESIS, canonical_bytes, event_hash, sha256_
 from orchestrator.errors import LedgerCorrupt, NotFoundError
 from orchestrator.ledger import fsio
 from orchestrator.ledger.fold import INDEXED, ItemView, advance, fold, index_entry
+from orchestrator.ledger.index_store import IndexStore
 from orchestrator.ledger.locks import ProcessFileLock
 from orchestrator.ledger.repository import Created, Draft
 from orchestrator.models import Action, LedgerEvent, RequestPacket, iso, utc_now
@@ -54,7 +55,8 @@ class FileLedger:
         self.requests_dir = self.root / "requests"
         self.events_dir = self.root / "events"
         self.locks_dir = self.root / ".locks"
-        self.index_path = self.root / "index.json"
+        self.index_store = IndexStore(self.root, lambda: self._lock("index"))
+        self.index_path = self.index_store.path
         self._heads: dict[str, _Head] = {}
         self._locks: dict[str, ProcessFileLock] = {}
 
@@ -357,34 +359,25 @@ class FileLedger:
     def index(self) -> dict[str, ItemView]:
         """The read model, summaries only (`completed` is empty: `view()` folds it); rebuilt in
         memory if missing or unreadable (never trusted blindly)."""
-        raw = fsio.read_bytes_or_none(self.index_path)
-        if raw is not None:
+        entries = self.index_store.entries()
+        if entries is not None:
             try:
-                entries = json.loads(raw)["requests"]
                 return {rid: ItemView.model_validate(v) for rid, v in entries.items()}
-            except (ValueError, KeyError, TypeError, ValidationError):
+            except ValidationError:
                 pass
-        return {
-            rid: ItemView.model_validate(index_entry(self.view(rid))) for rid in self.request_ids()
-        }
+        return {rid: ItemView.model_validate(e) for rid, e in self._readable_entries().items()}
 
     def reindex(self) -> int:
         """Fold every file once and write the index once, under the index lock, so an append
         that lands meanwhile rewrites its entry after us instead of being overwritten."""
         with self._lock("index"):
-            views = {rid: self.view(rid) for rid in self.request_ids()}
-            self._write_index(views)
-        return len(views)
+            entries = {rid: index_entry(self.view(rid)) for rid in self.request_ids()}
+            self.index_store.replace_all(entries)
+        return len(entries)
 
     def _update_index(self, request_id: str, view: ItemView) -> None:
         """Called under the request's lock, so entries for one request land in event order."""
-        entry = index_entry(view)
-        with self._lock("index"):
-            entries = self._raw_index_entries()
-            if entries is None:
-                entries = self._readable_entries()
-            entries[request_id] = entry
-            self._write_entries(entries)
+        self.index_store.put(request_id, index_entry(view), self._readable_entries)
 
     def _readable_entries(self) -> dict[str, JsonValue]:
         """Rebuild for a lost index; a damaged file is left out (verify names it) rather than
@@ -396,25 +389,6 @@ class FileLedger:
             except LedgerCorrupt:
                 continue
         return entries
-
-    def _raw_index_entries(self) -> dict[str, JsonValue] | None:
-        raw = fsio.read_bytes_or_none(self.index_path)
-        try:
-            return dict(json.loads(raw)["requests"]) if raw is not None else None
-        except (ValueError, KeyError, TypeError):
-            return None
-
-    def _write_index(self, views: Mapping[str, ItemView]) -> None:
-        self._write_entries({rid: index_entry(v) for rid, v in views.items()})
-
-    def _write_entries(self, entries: Mapping[str, JsonValue]) -> None:
-        order = sorted(entries, key=ids.sort_key)
-        body = {"version": 1, "requests": {rid: entries[rid] for rid in order}}
-        data = json.dumps(body, separators=(",", ":")).encode()
-        fsio.replace_atomic(self.index_path, data, durable=False)
-        # index writes hold the index lock, so any other temp file is a killed writer's leftover
-        for leftover in self.root.glob(f".{self.index_path.name}.*.tmp"):
-            leftover.unlink(missing_ok=True)
 
 
 def ledger_root(flag: str | None) -> Path:

@@ -174,14 +174,10 @@ def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> li
 
 
 def _load_index(ledger: FileLedger) -> tuple[dict[str, object] | None, list[Finding]]:
-    raw = ledger.index_path.read_bytes() if ledger.index_path.exists() else None
-    if raw is None:
+    if not ledger.index_path.exists():
         return None, []
-    try:
-        entries = json.loads(raw)["requests"]
-        if not isinstance(entries, dict):
-            raise TypeError("requests is not an object")
-    except (ValueError, KeyError, TypeError):
+    entries = ledger.index_store.entries()  # the snapshot with its journal applied
+    if entries is None:
         return None, [Finding(file="index.json", reason="unreadable (run `orchestrate reindex`)")]
     return entries, []
 
