@@ -9,7 +9,7 @@ dir, as the CLI does) are timed on the client and on the server. Reported median
   request building and parsing, the HTTP client, our adapter, validation, breaker file;
 - `executor`: total − `Runtime.invoke` time, i.e. the resilience layer alone.
 
-    python bench/runtime_overhead.py [-n 200] [--out docs/benchmarks-runtimes.md]
+    python bench/runtime_overhead.py [-n 200] [--out FILE]
 """
 
 from __future__ import annotations
