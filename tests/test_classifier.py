@@ -191,3 +191,15 @@ def test_prefilter_never_changes_which_signals_fire() -> None:
         fast = find(ticket, templates, content)
         full = find(ticket, everything_templates, everything_content)
         assert fast == full, text[:60]
+
+
+def test_the_readme_example_is_an_operational_failure_not_a_feature() -> None:
+    """`orchestrate submit "login returns 500"` is the first thing a user types."""
+    decision = classify("login returns 500")
+    assert decision.kind == "incident" and decision.priority in ("P1", "P2")
+    assert decision.signals
+
+
+def test_an_http_error_status_is_a_bug_signal() -> None:
+    decision = classify("the export endpoint returns 404 for csv files")
+    assert decision.kind == "bug" and "returns 404" in decision.signals

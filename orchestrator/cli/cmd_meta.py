@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
 from orchestrator.config import CONFIG_NAME, load_config
 from orchestrator.errors import InputError
@@ -39,7 +38,7 @@ def _init(path: Path, force: bool) -> None:
         raise InputError(f"{path} exists (use --force to overwrite)")
     text = files("orchestrator").joinpath("starter.toml").read_text(encoding="utf-8")
     path.write_text(text, encoding="utf-8")
-    render.console.print(f"wrote {path}; every role runs on mock until you change [roles]")
+    print(f"wrote {path}; every role runs on mock until you change [roles]")
 
 
 def runtimes_cli(

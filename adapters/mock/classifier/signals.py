@@ -415,9 +415,25 @@ INCIDENT_ROWS: tuple[tuple[Kind, float, str, str], ...] = (
         r"\b(?:login|logins|log-?in|sign-?in|sign-?ins|authentication|sso) (?:is |are )?"
         r"(?:failing|failures?|down|broken|errors?)\b",
     ),
+    # auth or payment paths answering 5xx: users locked out now (DESIGN: auth failing)
+    (
+        _I,
+        2.0,
+        "any",
+        r"\b(?:login|log-?in|sign-?in|auth\w*|sso|checkout|payments?) (?:endpoint |page |api )?"
+        r"(?:returns?|returning|responds? with|throws?|gives?) (?:an? |http |status )?5\d\d\b",
+    ),
 )
 
 BUG_ROWS: tuple[tuple[Kind, float, str, str], ...] = (
+    # a call that answers with an HTTP error status: a concrete, observable deviation
+    (
+        _B,
+        2.0,
+        "any",
+        r"\b(?:returns?|returned|returning|responds? with|throws?|gives?|getting|got) "
+        r"(?:an? |http |status )?[45]\d\d\b",
+    ),
     (_B, 4.0, "start", r"\[?(?:bug|defect|regression|crash)\b[\]:\s-]"),
     (
         _B,
