@@ -13,7 +13,6 @@ The SDK is imported on the first request (the registry names this module by impo
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -100,27 +99,7 @@ class ClaudeRuntime(RemoteRuntime):
 def classify(
     runtime: str, exc: Exception, timeout_s: float, key: str, key_hint: str, base_url: str
 ) -> AdapterError:
-    """anthropic SDK exception → our error, with the key scrubbed from any text."""
-    secrets = (key,)
-    anthropic = sys.modules.get("anthropic")
-    if anthropic is None:
-        return provider_errors.unexpected(runtime, exc, secrets)
-    if isinstance(exc, anthropic.APITimeoutError):
-        return provider_errors.timeout(runtime, timeout_s)
-    if isinstance(exc, anthropic.APIConnectionError):
-        return provider_errors.connection(runtime, base_url, str(exc), secrets)
-    if isinstance(exc, anthropic.APIStatusError):
-        return provider_errors.from_status(
-            runtime,
-            exc.status_code,
-            reason=provider_errors.body_message(exc.body) or exc.message,
-            headers=exc.response.headers,
-            key_hint=key_hint,
-            secrets=secrets,
-        )
-    if isinstance(exc, anthropic.APIResponseValidationError | ValueError):
-        # a 2xx body that is not a Message: a proxy or a half-broken provider
-        return provider_errors.connection(
-            runtime, base_url, f"unreadable response: {type(exc).__name__}", secrets
-        )
-    return provider_errors.unexpected(runtime, exc, secrets)
+    """anthropic SDK exception → our error (see `provider_errors.classify_sdk_error`)."""
+    return provider_errors.classify_sdk_error(
+        "anthropic", runtime, exc, timeout_s, key, key_hint, base_url
+    )

@@ -65,29 +65,10 @@ def _strict(node: Any, defs: dict[str, Any]) -> Any:
 def classify(
     runtime: str, exc: Exception, timeout_s: float, key: str, key_hint: str, base_url: str
 ) -> AdapterError:
-    """openai SDK exception → our error, with the key scrubbed from any text."""
-    secrets = (key,)
-    openai = sys.modules.get("openai")
-    if openai is None:
-        return provider_errors.unexpected(runtime, exc, secrets)
-    if isinstance(exc, openai.APITimeoutError):
-        return provider_errors.timeout(runtime, timeout_s)
-    if isinstance(exc, openai.APIConnectionError):
-        return provider_errors.connection(runtime, base_url, str(exc), secrets)
-    if isinstance(exc, openai.APIStatusError):
-        return provider_errors.from_status(
-            runtime,
-            exc.status_code,
-            reason=provider_errors.body_message(exc.body) or exc.message,
-            headers=exc.response.headers,
-            key_hint=key_hint,
-            secrets=secrets,
-        )
-    if isinstance(exc, openai.APIResponseValidationError | ValueError):
-        return provider_errors.connection(
-            runtime, base_url, f"unreadable response: {type(exc).__name__}", secrets
-        )
-    return provider_errors.unexpected(runtime, exc, secrets)
+    """openai SDK exception → our error (see `provider_errors.classify_sdk_error`)."""
+    return provider_errors.classify_sdk_error(
+        "openai", runtime, exc, timeout_s, key, key_hint, base_url
+    )
 
 
 def rejects_schema_format(exc: Exception) -> bool:

@@ -8,6 +8,7 @@ key-free message. Both SDKs expose the same shape (`status_code`, `response.head
 from __future__ import annotations
 
 import email.utils
+import sys
 import time
 from collections.abc import Mapping
 
@@ -104,3 +105,35 @@ def connection(
 def unexpected(runtime: str, exc: Exception, secrets: tuple[str, ...] = ()) -> AdapterError:
     """Not an HTTP outcome we know: never retried (it would only repeat), but falls back."""
     return PermanentError(f"{runtime}: unexpected {type(exc).__name__}: {clip(str(exc), secrets)}")
+
+
+def classify_sdk_error(
+    sdk: str, runtime: str, exc: Exception, timeout_s: float, key: str, key_hint: str, base_url: str
+) -> AdapterError:
+    """An `anthropic` or `openai` SDK exception → our error, the key scrubbed from any text.
+
+    Both SDKs are generated alike (APITimeoutError, APIConnectionError, APIStatusError,
+    APIResponseValidationError), so one mapping serves both; the module is looked up only if
+    it is already imported, never imported here.
+    """
+    secrets = (key,)
+    module = sys.modules.get(sdk)
+    if module is None:
+        return unexpected(runtime, exc, secrets)
+    if isinstance(exc, module.APITimeoutError):
+        return timeout(runtime, timeout_s)
+    if isinstance(exc, module.APIConnectionError):
+        return connection(runtime, base_url, str(exc), secrets)
+    if isinstance(exc, module.APIStatusError):
+        return from_status(
+            runtime,
+            exc.status_code,
+            reason=body_message(exc.body) or exc.message,
+            headers=exc.response.headers,
+            key_hint=key_hint,
+            secrets=secrets,
+        )
+    if isinstance(exc, module.APIResponseValidationError | ValueError):
+        # a 2xx body that is not what the SDK expects: a proxy or a half-broken provider
+        return connection(runtime, base_url, f"unreadable response: {type(exc).__name__}", secrets)
+    return unexpected(runtime, exc, secrets)
