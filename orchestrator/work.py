@@ -121,8 +121,13 @@ class Work:
         )
 
     def _ctx(self, request_id: str) -> RunContext:
+        """The run's context; a graph driven from outside the API (LangGraph's dev tools,
+        given `{"request_id": ...}` of a submitted item) opens one from the stored packet."""
         with self._lock:
-            return self._runs[request_id]
+            ctx = self._runs.get(request_id)
+        if ctx is None:
+            ctx = self.open_run(request_id, self.ledger.read_request(request_id).text, None)
+        return ctx
 
     # -- nodes ------------------------------------------------------------------
     @_stamped
