@@ -36,8 +36,9 @@ def stages_text(stages: list[list[str]]) -> str:
 
 def list_table(views: list[ItemView]) -> Table:
     table = Table(box=None, pad_edge=False)
-    for col in ("request", "state", "kind", "sev", "prio", "updated", "title"):
-        table.add_column(col, overflow="fold" if col == "title" else "ellipsis")
+    for col in ("request", "state", "kind", "sev", "prio", "updated"):
+        table.add_column(col, no_wrap=True)  # ids and times are never cut; the title folds
+    table.add_column("title", overflow="fold", ratio=1)
     for v in views:
         table.add_row(
             v.request_id,
