@@ -38,7 +38,7 @@ def list_table(views: list[ItemView]) -> Table:
     table = Table(box=None, pad_edge=False)
     for col in ("request", "state", "kind", "sev", "prio", "updated"):
         table.add_column(col, no_wrap=True)  # ids and times are never cut; the title folds
-    table.add_column("title", overflow="fold", ratio=1)
+    table.add_column("title", overflow="fold", min_width=24)
     for v in views:
         table.add_row(
             v.request_id,
@@ -46,7 +46,7 @@ def list_table(views: list[ItemView]) -> Table:
             v.kind or "—",
             v.severity or "—",
             v.priority or "—",
-            (v.updated_at or "")[:19].replace("T", " "),
+            (v.updated_at or "")[5:16].replace("T", " "),
             escape(v.title),
         )
     return table
