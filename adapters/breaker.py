@@ -96,6 +96,9 @@ class Breakers:
         return self.get(runtime).state != "closed"
 
     def retry_in(self, state: BreakerState) -> float:
+        """Seconds until a caller may try again: the cooldown, or a running trial's lease."""
+        if state.state == "half_open" and state.lease_until is not None:
+            return max(0.0, state.lease_until - self._clock())
         if state.opened_at is None:
             return 0.0
         return max(0.0, state.opened_at + self.cooldown_s - self._clock())

@@ -35,7 +35,13 @@ from tenacity import RetryCallState, Retrying, retry_if_exception
 from adapters import registry
 from adapters.base import AgentCall, AgentReply, RawReply, Runtime, RuntimeSettings
 from adapters.breaker import Breakers, CircuitOpen
-from adapters.errors import AdapterError, InvalidReply, PermanentError, TransientError
+from adapters.errors import (
+    AdapterError,
+    AuthError,
+    InvalidReply,
+    PermanentError,
+    TransientError,
+)
 from adapters.secrets import redact
 
 EventSink = Callable[[str, dict[str, JsonValue]], None]
@@ -258,22 +264,36 @@ class Executor:
                     },
                 )
             raise
+        except InvalidReply as exc:
+            # the provider answered, unusably (refusal, cut off, empty): it is up, and the
+            # re-ask counts against max_invalid_replies like a reply that failed validation
+            tries.invalid += 1
+            tries.feedback = str(exc)
+            self._answered(name, call.role)
+            raise
+        except (AuthError, PermanentError):
+            self._answered(name, call.role)  # a trial call must not leave the breaker half-open
+            raise
         except AdapterError:
             raise
         except Exception as exc:  # a runtime that breaks the contract must not crash a run
             raise PermanentError(
                 redact(f"{name}: runtime raised {type(exc).__name__}: {exc}")
             ) from None
+        self._answered(name, call.role)
+        return raw
+
+    def _answered(self, name: str, role: str) -> None:
+        """The provider responded: the circuit (and a half-open trial) closes."""
         change = self.breakers.success(name)
         if change.closed:
-            self._emit("CIRCUIT_CLOSED", {"runtime": name, "role": call.role})
-        return raw
+            self._emit("CIRCUIT_CLOSED", {"runtime": name, "role": role})
 
     # -- the retry policy ---------------------------------------------------------------
     def _stop(self, name: str, rs: RetryCallState, tries: _Tries, deadline: float) -> bool:
         exc = rs.outcome.exception() if rs.outcome else None
         if isinstance(exc, InvalidReply):
-            return tries.invalid > self.policy.max_invalid_replies
+            return tries.invalid > self.policy.max_invalid_replies or self._clock() >= deadline
         if tries.transient >= self.policy.max_attempts or tries.breaker_opened:
             return True
         if self.breakers.is_open(name):  # another process tripped it meanwhile

@@ -83,9 +83,12 @@ class RemoteRuntime:
         try:
             return self._send(client, call, self.model_for(call))
         except AdapterError as exc:
-            raise type(exc)(redact(str(exc), (key,)), retry_after=exc.retry_after) from None
+            error: AdapterError = type(exc)(redact(str(exc), (key,)), retry_after=exc.retry_after)
         except Exception as exc:
-            raise self._classify(exc, call.timeout_s, key) from None
+            error = self._classify(exc, call.timeout_s, key)
+        # raised outside the handler: the SDK exception (its request holds the key in the
+        # authorization header) must not ride along as __context__
+        raise error
 
     def probe(self) -> ProbeResult:
         """A minimal request (a few tokens), so `orchestrate runtimes --probe` can say why."""

@@ -15,10 +15,10 @@ KEY_VARS: tuple[str, ...] = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GITHUB_TOKE
 
 # shapes of provider keys, caught even when the value is not in our environment
 _PATTERNS = re.compile(
-    r"(sk-(?:ant-)?[A-Za-z0-9_\-]{8,}"
-    r"|gh[pousr]_[A-Za-z0-9]{16,}"
-    r"|github_pat_[A-Za-z0-9_]{16,}"
-    r"|(?i:bearer)\s+[A-Za-z0-9._\-~+/]{8,}=*)"
+    r"((?<![A-Za-z0-9])sk-(?:ant-)?[A-Za-z0-9_\-]{8,}"
+    r"|(?<![A-Za-z0-9])gh[pousr]_[A-Za-z0-9]{16,}"
+    r"|(?<![A-Za-z0-9])github_pat_[A-Za-z0-9_]{16,}"
+    r"|(?i:bearer)\s+(?=[A-Za-z._\-~+/]*\d)[A-Za-z0-9._\-~+/]{8,}=*)"
 )
 MASK = "[redacted]"  # printing it with rich needs markup escaping (rich drops "[word]")
 _MIN_SECRET = 4  # shorter values would mask ordinary words

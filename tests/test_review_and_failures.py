@@ -134,3 +134,17 @@ def test_prompt_injection_still_yields_a_valid_decision(cli, ledger_dir):
     assert decision["kind"] in ("bug", "feature", "incident")
     assert decision["severity"] in ("critical", "high", "medium", "low")
     assert decision["priority"] in ("P1", "P2", "P3", "P4")
+
+
+def test_invalid_replies_raised_by_the_runtime_are_bounded_too(
+    cli, ledger_dir, write_config, write_script
+):
+    """A refusal or cut-off reply (raised by the adapter itself) is re-asked at most
+    max_invalid_replies times, not until the deadline."""
+    script = write_script({"dev": [{"$error": "invalid"}]})
+    cfg = write_config(f'[runtimes.mock]\nscript = "{script}"\n')
+    result, out = run(cli, ledger_dir, cfg)
+    assert result.exit_code == 1 and out["state"] == "BLOCKED"
+    events = events_of(ledger_dir, out["request_id"])
+    retries = [e for e in events if e["action"] == "RUNTIME_RETRY"]
+    assert [r["details"]["error_kind"] for r in retries] == ["invalid_reply", "invalid_reply"]

@@ -83,7 +83,9 @@ class CodexCliRuntime(AgentCliRuntime):
                     messages.append(item["text"])
                 elif item.get("type") == "file_change":
                     files += [
-                        str(c["path"]) for c in item.get("changes") or [] if isinstance(c, dict)
+                        c["path"]
+                        for c in item.get("changes") or []
+                        if isinstance(c, dict) and isinstance(c.get("path"), str)
                     ]
             elif kind == "turn.completed":
                 completed = True

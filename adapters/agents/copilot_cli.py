@@ -69,7 +69,12 @@ class CopilotCliRuntime(AgentCliRuntime):
                     texts.append(data["content"])
                 model = data.get("model") if isinstance(data.get("model"), str) else model
             elif kind == "tool.execution_complete":
-                files += [str(e["path"]) for e in data.get("fileEdits") or [] if "path" in e]
+                edits = data.get("fileEdits") or []
+                files += [
+                    e["path"]
+                    for e in edits
+                    if isinstance(e, dict) and isinstance(e.get("path"), str)
+                ]
             elif kind == "session.error":
                 status = data.get("statusCode")
                 raise self.failure(
