@@ -211,7 +211,7 @@ class Orchestrator:
         view = self.ledger.view(request_id)
         triaged = _last(events, Action.TRIAGED)
         usage = {"input_tokens": 0, "output_tokens": 0}
-        for record in view.completed:
+        for record in ([view.triage_call] if view.triage_call else []) + view.completed:
             usage["input_tokens"] += record.input_tokens
             usage["output_tokens"] += record.output_tokens
         return SubmitResult(

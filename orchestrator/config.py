@@ -144,6 +144,26 @@ def _find_file(explicit: Path | None, env: Mapping[str, str]) -> Path | None:
     return local if local.is_file() else None
 
 
+_TABLES = (
+    "ledger",
+    "roles",
+    "fallback",
+    "runtimes",
+    "routing",
+    "limits",
+    "retry",
+    "prices",
+    "graph",
+)
+
+
+def _require_tables(raw: dict, origin: str) -> None:
+    """Each top-level key is a table; say so before layering tries to merge into it."""
+    for name in _TABLES:
+        if name in raw and not isinstance(raw[name], dict):
+            raise InputError(f"invalid config ({origin}): [{name}] must be a table")
+
+
 def _env_layer(raw: dict, env: Mapping[str, str]) -> dict:
     layered = dict(raw)
     if env.get("ORCHESTRATE_LEDGER"):
@@ -171,6 +191,7 @@ def load_config(
     env = os.environ if env is None else env
     file = _find_file(path, env)
     raw = _read_file(file) if file is not None else {}
+    _require_tables(raw, str(file))
     if "roles" in raw and isinstance(raw["roles"], dict) and "all" in raw["roles"]:
         raw["roles"] = _apply_roles({}, raw["roles"])
     layered = _env_layer(raw, env)

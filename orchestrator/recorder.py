@@ -99,10 +99,14 @@ class Recorder:
     def advance(self, target: State, reason: str = "") -> None:
         self.record(self.moves((target, reason)))
 
-    def reopen(self, reason: str) -> None:
+    def reopening(self, reason: str) -> list[Draft]:
         """DELIVERED → IN_PROGRESS when a reviewer sends work back (only from DELIVERED)."""
         if self.state() is State.DELIVERED:
-            self.record([Draft.state(State.IN_PROGRESS, "orchestrator", reason)])
+            return [Draft.state(State.IN_PROGRESS, "orchestrator", reason)]
+        return []
+
+    def reopen(self, reason: str) -> None:
+        self.record(self.reopening(reason))
 
     def block(self, reason: str, role: str | None = None) -> None:
         if self.state() is State.BLOCKED:

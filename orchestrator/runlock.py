@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import time
 from collections.abc import Iterator
 
@@ -22,12 +24,17 @@ def _lock(ledger: FileLedger, request_id: str) -> FileLock:
     return FileLock(str(ledger.locks_dir / f"run-{request_id}.lock"))
 
 
+# A probe (`show`, `resume --all`) holds the lock for microseconds; a run waits out that
+# much before it calls the item busy. A real run elsewhere holds it for minutes.
+_WAIT_S = 2.0
+
+
 @contextlib.contextmanager
 def hold(ledger: FileLedger, request_id: str) -> Iterator[None]:
     ledger.ensure()
     lock = _lock(ledger, request_id)
     try:
-        lock.acquire(timeout=0)
+        lock.acquire(timeout=_WAIT_S)
     except Timeout:
         raise Busy(f"{request_id} is being worked by another process") from None
     try:
@@ -37,13 +44,21 @@ def hold(ledger: FileLedger, request_id: str) -> Iterator[None]:
 
 
 def is_running(ledger: FileLedger, request_id: str) -> bool:
-    if not (ledger.locks_dir / f"run-{request_id}.lock").exists():
+    """Probe without waiting and without creating anything (read commands call this)."""
+    path = ledger.locks_dir / f"run-{request_id}.lock"
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
         return False
     try:
-        with hold(ledger, request_id):
-            return False
-    except Busy:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
         return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
 
 
 def is_abandoned(ledger: FileLedger, request_id: str, grace_s: float) -> bool:

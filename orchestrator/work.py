@@ -270,20 +270,23 @@ class Work:
         count = bounces.get(str(index), 0) + 1
         reviewer, concerns = next(iter(rejections.items()))
         senders = stages[index - 1] if index > 0 else ["requester"]
-        rec.once(
-            reviewer,
-            Action.REVIEW_REJECTED,
-            {"reviewer": reviewer, "senders": senders, "concerns": concerns, "bounce": count},
-            "reviewer",
-            "bounce",
-        )
+        details: dict[str, JsonValue] = {
+            "reviewer": reviewer, "senders": list(senders), "concerns": list(concerns),
+            "bounce": count,
+        }  # fmt: skip
+        # a resumed run repeats this step: if the rejection is recorded, so is what followed
+        fresh = rec.find(Action.REVIEW_REJECTED, reviewer=reviewer, bounce=count) is None
+        rejected = Draft(actor=reviewer, action=Action.REVIEW_REJECTED, details=details)
         if index == 0 or count > self.config.routing.max_review_rounds:
+            if fresh:
+                rec.record([rejected])
             why = (
                 "needs information from the requester" if index == 0 else "review rounds exhausted"
             )
             rec.block(f"{reviewer} rejected the hand-off ({why}): {'; '.join(concerns)}", reviewer)
             return {"outcome": "blocked"}
-        rec.reopen(f"sent back by {reviewer}")
+        if fresh:
+            rec.record([rejected, *rec.reopening(f"sent back by {reviewer}")])
         bounces[str(index)] = count
         all_concerns = [c for cs in rejections.values() for c in cs]
         return {

@@ -112,3 +112,12 @@ def test_unreadable_events_file(cli, ledger_with_item):
     result = cli("show", rid, "--ledger", str(ledger))
     assert result.exit_code != 0 and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_show_accounts_for_the_triage_call_too(cli, ledger_with_item):
+    ledger, rid = ledger_with_item
+    shown = json.loads(cli("show", rid, "--ledger", str(ledger), "--json").stdout)
+    roles = [r["role"] for r in shown["roles"]]
+    assert roles[0] == "triage" and set(roles[1:]) == {"ops", "dev", "pm", "test"}
+    total = sum(r["input_tokens"] + r["output_tokens"] for r in shown["roles"])
+    assert shown["total_tokens"] == total and shown["roles"][0]["input_tokens"] > 0

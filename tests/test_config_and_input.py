@@ -123,3 +123,12 @@ def test_triage_file_outputs_one_json_line_per_item(cli, tmp_path):
     rows = [json.loads(x) for x in result.stdout.splitlines()]
     assert [r["id"] for r in rows] == ["a", "2"] and rows[1]["kind"] == "incident"
     assert result.exit_code == 2 and "items.jsonl:3" in result.stderr
+
+
+@pytest.mark.parametrize("body", ['roles = "mock"\n', 'ledger = "x"\n', "routing = 3\n"])
+def test_a_section_that_is_not_a_table_is_one_line(cli, tmp_path, body):
+    bad = tmp_path / "shape.toml"
+    bad.write_text(body, encoding="utf-8")
+    env = {"ORCHESTRATE_LEDGER": str(tmp_path / "l"), "ORCHESTRATE_MAX_REVIEW_ROUNDS": "2"}
+    result = cli("triage", "login returns 500", "--config", str(bad), env=env)
+    assert result.exit_code == 2 and "must be a table" in result.stderr

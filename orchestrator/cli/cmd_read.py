@@ -57,19 +57,17 @@ def _status(store: FileLedger, view: ItemView, at: int | None) -> str:
 
 
 def _costs(view: ItemView, cfg: Config) -> list[RoleCost]:
-    try:
-        from orchestrator.accounting import ModelPrice, estimate_cost
-    except ImportError:  # accounting is optional for reading
-        return [
-            RoleCost(**r.model_dump(exclude={"summary"}), cost_usd=None) for r in view.completed
-        ]
+    """Every model call the item cost: the triage gate's, then each role's."""
+    from orchestrator.accounting import ModelPrice, estimate_cost
+
     overrides = {m: ModelPrice(**p.model_dump()) for m, p in cfg.prices.items()}
+    calls = ([view.triage_call] if view.triage_call else []) + view.completed
     return [
         RoleCost(
             **r.model_dump(exclude={"summary"}),
             cost_usd=estimate_cost(r.model or "", r.input_tokens, r.output_tokens, overrides),
         )
-        for r in view.completed
+        for r in calls
     ]
 
 

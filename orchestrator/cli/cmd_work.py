@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from adapters.errors import AdapterError
 from orchestrator import intake
 from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
@@ -147,7 +148,11 @@ def _triage_file(orch, file: Path, as_json: bool) -> int:
     """One decision per line, in order; a bad line is reported and skipped, not fatal."""
     from orchestrator.errors import OrchestrateError
 
-    raw = intake.decode(file.read_bytes(), str(file))
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read {file}: {exc.strerror}") from None
+    raw = intake.decode(data, str(file))
     failures = 0
     out = sys.stdout
     for number, line in enumerate(raw.splitlines(), start=1):
@@ -160,9 +165,10 @@ def _triage_file(orch, file: Path, as_json: bool) -> int:
                 raise InputError("each line needs a string `text`")
             item_id = str(item.get("id", number))
             triaged = orch.triage(text)
-        except (ValueError, KeyError, OrchestrateError) as exc:
+        except (ValueError, KeyError, OrchestrateError, AdapterError) as exc:
             failures += 1
-            msg = str(exc) if isinstance(exc, OrchestrateError) else f"bad JSON line ({exc})"
+            known = isinstance(exc, OrchestrateError | AdapterError)
+            msg = str(exc) if known else f"bad JSON line ({exc})"
             print(f"error: {file}:{number}: {msg}", file=sys.stderr)
             continue
         d = triaged.decision

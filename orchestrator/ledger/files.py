@@ -85,6 +85,7 @@ class FileLedger:
         Lock objects are kept: building one costs more than taking it."""
         lock = self._locks.get(name)
         if lock is None:
+            self.locks_dir.mkdir(parents=True, exist_ok=True)  # a copied ledger may lack it
             lock = ProcessFileLock(str(self.locks_dir / f"{name}.lock"))
             self._locks[name] = lock
         return lock

@@ -34,6 +34,7 @@ class ItemView(BaseModel):
     confidence: float | None = None
     route: list[str] = Field(default_factory=list)
     completed: list[RoleRecord] = Field(default_factory=list)
+    triage_call: RoleRecord | None = None  # the triage gate's own model call, for accounting
     blocked_reason: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
@@ -77,6 +78,7 @@ def _step(item: dict[str, Any], event: LedgerEvent) -> None:
         item["confidence"] = float(conf) if isinstance(conf, int | float) else None
         route = d.get("route")
         item["route"] = [str(r) for r in route] if isinstance(route, list) else []
+        item["triage_call"] = _role_fields({**d, "role": "triage"})
     elif event.action is Action.STATE_CHANGED:
         item["state"] = State(str(d.get("to")))
     elif event.action is Action.ROLE_COMPLETED:
