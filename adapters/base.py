@@ -29,7 +29,11 @@ class AgentCall(BaseModel):
     output_type: type[BaseModel]
     request_text: str = ""
     model: str | None = None
-    timeout_s: float = 120.0
+    timeout_s: float = Field(
+        default=3600.0,
+        description="a cap from the caller; the executor also applies the runtime's own "
+        "`timeout_s` and what the overall deadline leaves",
+    )
     workspace: Path | None = None
     feedback: str | None = Field(
         default=None, description="validation error of the previous attempt, fed back to the model"

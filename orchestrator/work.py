@@ -195,7 +195,6 @@ class Work:
             output_type=spec.output_type,
             request_text=ctx.text,
             workspace=ctx.workspace,
-            timeout_s=self.config.settings_for(chain[0]).timeout_s,
         )
         reply = ctx.executor.run(call, chain)
         output = reply.output.model_dump(mode="json")

@@ -642,3 +642,18 @@ def test_classify() -> None:
     assert isinstance(classify("stream disconnected before completion"), TransientError)
     assert isinstance(classify("Not logged in · Please run /login"), AuthError)
     assert isinstance(classify("unknown model foo"), PermanentError)
+
+
+def test_the_overall_deadline_cuts_a_cli_with_a_longer_timeout(
+    fakes: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`[retry] deadline_s` wins over a runtime's own, longer `timeout_s`."""
+    from adapters.executor import ChainExhausted, Executor, RetryPolicy
+
+    monkeypatch.setenv("FAKE_CLI_MODE", "hang")
+    settings = {"codex-cli": RuntimeSettings(timeout_s=30.0, kill_grace_s=0.1)}
+    executor = Executor(settings=settings, policy=RetryPolicy(deadline_s=1.0, base_delay_s=0.0))
+    started = time.monotonic()
+    with pytest.raises(ChainExhausted):
+        executor.run(call(workspace), ["codex-cli"])
+    assert time.monotonic() - started < 5

@@ -185,9 +185,10 @@ class AgentCliRuntime(ABC):
             raise PermanentError(f"{self.name}: cannot start {inv.executable}: {exc}") from None
 
     def _deadline(self, call: AgentCall) -> float:
-        """A `timeout_s` set on this runtime wins; otherwise the call's own."""
+        """The call's timeout (which the executor already cut to what the overall deadline
+        leaves), and never more than a `timeout_s` set on this runtime."""
         if "timeout_s" in self.settings.model_fields_set:
-            return self.settings.timeout_s
+            return min(call.timeout_s, self.settings.timeout_s)
         return call.timeout_s
 
     def _base_env(self) -> dict[str, str]:
