@@ -11,7 +11,7 @@ from adapters.executor import Executor
 from orchestrator import checkpoints, duplicates, intake, routing, runlock
 from orchestrator import triage as gate
 from orchestrator.config import Config, load_config
-from orchestrator.errors import InputError, NotFoundError
+from orchestrator.errors import InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger
 from orchestrator.models import Action, LedgerEvent
 from orchestrator.states import is_open
@@ -141,19 +141,24 @@ class Orchestrator:
         self._run(request_id, packet.text, workspace, fresh=False)
         return self.result(request_id)
 
-    def resume_interrupted(self, workspace: Path | None = None) -> list[SubmitResult]:
-        """`resume --all`: every interrupted item; one another process took meanwhile is
-        skipped, not an error."""
-        results = []
+    def resume_interrupted(
+        self, workspace: Path | None = None
+    ) -> tuple[list[SubmitResult], dict[str, str]]:
+        """`resume --all`: every interrupted item. One another process took meanwhile is
+        skipped; one that cannot be resumed (damaged chain, …) is reported and the rest go on."""
+        results: list[SubmitResult] = []
+        failures: dict[str, str] = {}
         for rid in self.interrupted():
             try:
                 results.append(self.resume(rid, workspace))
             except runlock.Busy:
                 continue
-            except InputError:
+            except InputError as exc:
                 if is_open(self.ledger.view(rid).state):
-                    raise
-        return results
+                    failures[rid] = str(exc)
+            except OrchestrateError as exc:
+                failures[rid] = str(exc)
+        return results, failures
 
     def _run(self, rid: str, text: str, workspace: Path | None, fresh: bool) -> None:
         with runlock.hold(self.ledger, rid):

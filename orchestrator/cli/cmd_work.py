@@ -206,17 +206,22 @@ def _resume(request_id, all_open, workspace, as_json, ledger, config) -> None:
     cfg = _config(config, None, ledger)
     with Orchestrator(cfg) as orch:
         orch.ledger.require()
+        failures: dict[str, str] = {}
         if all_open:
-            results = orch.resume_interrupted(workspace=workspace)
+            results, failures = orch.resume_interrupted(workspace=workspace)
         else:
             require_known(orch.ledger, ids.validate(request_id))
             results = [orch.resume(request_id, workspace=workspace)]
+    for rid, why in failures.items():
+        print(f"error: {rid}: {why}", file=sys.stderr)
     if as_json:
         render.emit_json([r.model_dump(mode="json") for r in results])
-        return
-    if not results:
-        render.console.print("nothing to resume: no interrupted items")
-    for result in results:
-        _print_result(result)
+    else:
+        if not results and not failures:
+            render.console.print("nothing to resume: no interrupted items")
+        for result in results:
+            _print_result(result)
+    if failures:
+        raise typer.Exit(5)
     if any(r.state == "BLOCKED" for r in results):
         raise typer.Exit(1)
