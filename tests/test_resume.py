@@ -262,3 +262,19 @@ def test_a_repeated_step_finds_the_ledger_ahead_and_only_moves_forward(ledger_di
         e["details"]["to"] for e in events_of(ledger_dir, rid) if e["action"] == "STATE_CHANGED"
     ]
     assert states == ["ACCEPTED", "IN_PROGRESS", "DELIVERED", "VERIFIED", "CLOSED"]
+
+
+def test_resume_all_names_an_item_it_cannot_resume_and_finishes_the_rest(cli, ledger_dir):
+    import os
+
+    good, bad = _interrupted_item(ledger_dir), _interrupted_item(ledger_dir)
+    damaged = ledger_dir / "events" / f"{bad}.jsonl"
+    damaged.write_bytes(damaged.read_bytes().replace(b'"seq":1', b'"seq":7', 1))
+    for rid in (good, bad):  # both past the start-up grace period
+        path = ledger_dir / "events" / f"{rid}.jsonl"
+        old = path.stat().st_mtime - 120
+        os.utime(path, (old, old))
+    result = cli("resume", "--all", "--ledger", str(ledger_dir), "--json")
+    assert result.exit_code == 5
+    assert [r["request_id"] for r in json.loads(result.stdout)] == [good]
+    assert f"error: {bad}:" in result.stderr and "Traceback" not in result.stderr
