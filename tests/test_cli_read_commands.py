@@ -121,3 +121,15 @@ def test_show_accounts_for_the_triage_call_too(cli, ledger_with_item):
     assert roles[0] == "triage" and set(roles[1:]) == {"ops", "dev", "pm", "test"}
     total = sum(r["input_tokens"] + r["output_tokens"] for r in shown["roles"])
     assert shown["total_tokens"] == total and shown["roles"][0]["input_tokens"] > 0
+
+
+def test_an_edited_line_is_never_appended_onto(cli, ledger_with_item):
+    ledger, rid = ledger_with_item
+    path = ledger / "events" / f"{rid}.jsonl"
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[-1] = lines[-1].replace(b'"orchestrator"', b'"mallory"', 1)
+    path.write_bytes(b"".join(lines))
+    before = path.read_bytes()
+    result = cli("replay", rid, "--ledger", str(ledger))  # replay records a REPLAYED event
+    assert result.exit_code == 2 and "breaks the hash chain" in result.stderr
+    assert path.read_bytes() == before

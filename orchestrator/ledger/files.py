@@ -295,7 +295,8 @@ class FileLedger:
                     "run `orchestrate verify`"
                 ) from None
             expected = events[-1].hash if events else GENESIS
-            if event.seq != number or event.prev != expected:
+            edited = event_hash(event.model_dump(mode="json")) != event.hash
+            if event.seq != number or event.prev != expected or edited:
                 raise LedgerCorrupt(
                     f"{path.name} line {number} breaks the hash chain; run `orchestrate verify`"
                 )
