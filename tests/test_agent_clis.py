@@ -657,3 +657,38 @@ def test_the_overall_deadline_cuts_a_cli_with_a_longer_timeout(
     with pytest.raises(ChainExhausted):
         executor.run(call(workspace), ["codex-cli"])
     assert time.monotonic() - started < 5
+
+
+def test_sigterm_to_orchestrate_ends_a_running_agent_cli(
+    fakes: Path, workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI runs in its own session, so orchestrate must end it on the way out."""
+    import signal
+    import subprocess
+
+    monkeypatch.setenv("FAKE_CLI_MODE", "hang")
+    config = tmp_path / "orchestrate.toml"
+    config.write_text('[runtimes.codex-cli]\ntimeout_s = 120\n[roles]\ndev = "codex-cli"\n')
+    bin_dir = Path(sys.executable).parent
+    proc = subprocess.Popen(
+        [str(bin_dir / "orchestrate"), "submit", "Crash in parse() when x is None",
+         "--config", str(config), "--ledger", str(tmp_path / "ledger"),
+         "--workspace", str(workspace)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    pids_file = tmp_path / "pids.json"
+    for _ in range(300):
+        if pids_file.exists() and pids_file.read_text().strip():
+            break
+        time.sleep(0.05)
+    pids = json.loads(pids_file.read_text())
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=20) != 0
+    for _ in range(100):
+        if not any(_alive(p) for p in pids):
+            break
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids), "the agent CLI outlived orchestrate"
+    events = (tmp_path / "ledger" / "events").glob("*.jsonl")
+    actions = [json.loads(line)["action"] for f in events for line in f.read_text().splitlines()]
+    assert "ROLE_FAILED" not in actions and "BLOCKED" not in actions  # still resumable

@@ -8,11 +8,13 @@ after the CLI itself has exited).
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
@@ -22,6 +24,27 @@ from typing import IO
 from pydantic import BaseModel
 
 KILL_GRACE_S = 2.0  # SIGTERM first so a CLI can flush its session files, then SIGKILL
+
+# Process groups of CLIs still running. Each runs in its own session, so a Ctrl-C or a
+# SIGTERM aimed at orchestrate never reaches it; on the way out we end them ourselves.
+_LIVE: set[int] = set()
+_LIVE_LOCK = threading.Lock()
+_ENDING = threading.Event()
+
+
+class Interrupted(BaseException):
+    """orchestrate itself is being stopped: not a failure of the runtime, so nothing is
+    recorded against the role and the item stays resumable."""
+
+
+@atexit.register
+def end_all() -> None:
+    """SIGKILL every CLI process group still running (exit handlers and SIGTERM call it)."""
+    _ENDING.set()
+    with _LIVE_LOCK:
+        groups = list(_LIVE)
+    for pgid in groups:
+        _signal_group(pgid, signal.SIGKILL)
 
 
 class Finished(BaseModel):
@@ -62,6 +85,8 @@ def run(
             start_new_session=True,
             close_fds=True,
         )
+        with _LIVE_LOCK:
+            _LIVE.add(proc.pid)
         try:
             returncode = proc.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
@@ -71,6 +96,8 @@ def run(
             kill_group(proc, 0)
             raise
         kill_group(proc, min(grace_s, 0.5))  # leftovers (servers, watchers) die with the call
+        if _ENDING.is_set():
+            raise Interrupted
         return Finished(
             returncode=returncode,
             stdout=_read(out),
@@ -84,6 +111,8 @@ def kill_group(proc: subprocess.Popen[bytes], grace_s: float) -> None:
     pgid = proc.pid  # start_new_session: the leader's pid is the group id
     if not _signal_group(pgid, signal.SIGTERM):
         proc.wait()
+        with _LIVE_LOCK:
+            _LIVE.discard(pgid)
         return
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
@@ -92,6 +121,8 @@ def kill_group(proc: subprocess.Popen[bytes], grace_s: float) -> None:
         time.sleep(0.02)
     _signal_group(pgid, signal.SIGKILL)
     proc.wait()
+    with _LIVE_LOCK:
+        _LIVE.discard(pgid)
 
 
 def _signal_group(pgid: int, sig: int) -> bool:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+
 import typer
 
 from orchestrator.cli import cmd_meta, cmd_read, cmd_replay, cmd_work
@@ -28,5 +31,15 @@ app.command("graph")(cmd_meta.graph_command)
 app.command("init")(cmd_meta.init_command)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM ends any agent CLI still running (each sits in its own session, out of the
+    signal's reach), so the threads waiting on them return, then unwinds like Ctrl-C."""
+    process = sys.modules.get("adapters.agents.process")
+    if process is not None:
+        process.end_all()
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _terminate)
     app()
