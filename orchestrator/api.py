@@ -12,7 +12,7 @@ from orchestrator import checkpoints, duplicates, intake, routing, runlock
 from orchestrator import triage as gate
 from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError, NotFoundError, OrchestrateError
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import FileLedger, fold
 from orchestrator.models import Action, LedgerEvent
 from orchestrator.states import is_open
 
@@ -213,7 +213,7 @@ class Orchestrator:
     # -- results ------------------------------------------------------------------
     def result(self, request_id: str, created: bool = True) -> SubmitResult:
         events = self.ledger.read_events(request_id)
-        view = self.ledger.view(request_id)
+        view = fold(request_id, events)  # one read of the events file, folded once
         triaged = _last(events, Action.TRIAGED)
         usage = {"input_tokens": 0, "output_tokens": 0}
         for record in ([view.triage_call] if view.triage_call else []) + view.completed:
