@@ -232,8 +232,3 @@ class _Both(AbstractContextManager[object]):
             self._second.release()
         finally:
             self._first.release()
-
-
-def read_states(state_dir: Path) -> dict[str, BreakerState]:
-    """For `orchestrate runtimes`: the persisted breakers, without creating anything."""
-    return Breakers(state_dir).snapshot()

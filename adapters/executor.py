@@ -117,7 +117,6 @@ class Executor:
         self.sink = sink or _no_event
         self._sleep = sleep
         self._clock = clock
-        self.state_dir = state_dir  # where cross-process runtime state (breakers) lives
         self.breakers = Breakers(
             state_dir,
             threshold=self.policy.breaker_threshold,

@@ -16,18 +16,9 @@ from orchestrator.ledger.repository import Draft
 from orchestrator.models import Action, LedgerEvent
 from orchestrator.states import State
 
+# the lifecycle's forward order is the enum's order; BLOCKED sits outside it
 _FORWARD_RANK: dict[State, int] = {
-    state: rank
-    for rank, state in enumerate(
-        (
-            State.PROPOSED,
-            State.ACCEPTED,
-            State.IN_PROGRESS,
-            State.DELIVERED,
-            State.VERIFIED,
-            State.CLOSED,
-        )
-    )
+    state: rank for rank, state in enumerate(s for s in State if s is not State.BLOCKED)
 }
 
 

@@ -299,14 +299,12 @@ def _diff(recorded: Decision, now: Decision) -> list[Change]:
     if recorded.stages != now.stages:
         changes.append(
             Change(
-                field="route", recorded=stages_text(recorded.stages), now=stages_text(now.stages)
+                field="route",
+                recorded=routing.stages_text(recorded.stages),
+                now=routing.stages_text(now.stages),
             )
         )
     return changes
-
-
-def stages_text(stages: list[list[str]]) -> str:
-    return " → ".join(" ∥ ".join(stage) for stage in stages) or "—"
 
 
 def _text(value: JsonValue) -> str:

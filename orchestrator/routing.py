@@ -52,6 +52,11 @@ def resolve(spec: RouteSpec, severity: str) -> list[list[str]]:
     return [stage for stage in stages if stage]
 
 
+def stages_text(stages: list[list[str]]) -> str:
+    """`ops ∥ dev → pm → test`: parallel roles joined by ∥, stages by →."""
+    return " → ".join(" ∥ ".join(stage) for stage in stages) or "—"
+
+
 def flatten(stages: list[list[str]]) -> list[str]:
     return [role for stage in stages for role in stage]
 

@@ -7,6 +7,7 @@ import fcntl
 import os
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 from filelock import FileLock, Timeout
 
@@ -20,8 +21,12 @@ class Busy(OrchestrateError):
     exit_code = 7
 
 
+def _path(ledger: FileLedger, request_id: str) -> Path:
+    return ledger.locks_dir / f"run-{request_id}.lock"
+
+
 def _lock(ledger: FileLedger, request_id: str) -> FileLock:
-    return FileLock(str(ledger.locks_dir / f"run-{request_id}.lock"))
+    return FileLock(str(_path(ledger, request_id)))
 
 
 # A probe (`show`, `resume --all`) holds the lock for microseconds; a run waits out that
@@ -45,7 +50,7 @@ def hold(ledger: FileLedger, request_id: str) -> Iterator[None]:
 
 def is_running(ledger: FileLedger, request_id: str) -> bool:
     """Probe without waiting and without creating anything (read commands call this)."""
-    path = ledger.locks_dir / f"run-{request_id}.lock"
+    path = _path(ledger, request_id)
     try:
         fd = os.open(path, os.O_RDWR)
     except FileNotFoundError:
@@ -64,7 +69,7 @@ def is_running(ledger: FileLedger, request_id: str) -> bool:
 def is_abandoned(ledger: FileLedger, request_id: str, grace_s: float) -> bool:
     """No live process holds the run. A run that never took its lock (its submitter is
     between creating the request and starting the graph) counts only after `grace_s`."""
-    if (ledger.locks_dir / f"run-{request_id}.lock").exists():
+    if _path(ledger, request_id).exists():
         return not is_running(ledger, request_id)
     try:
         age = time.time() - ledger.events_path(request_id).stat().st_mtime

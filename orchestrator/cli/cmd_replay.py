@@ -15,6 +15,7 @@ from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
 from orchestrator.config import load_config
 from orchestrator.errors import InputError, OrchestrateError
+from orchestrator.routing import stages_text
 
 
 class ReplayError(OrchestrateError):
@@ -115,7 +116,7 @@ def _print_outcome(outcome) -> None:
     if outcome.now is not None and not outcome.changes:
         out.print(
             f"  {outcome.now.kind} · {outcome.now.severity} · {outcome.now.priority}"
-            f"  route {render.stages_text(outcome.now.stages)}"
+            f"  route {stages_text(outcome.now.stages)}"
         )
     for change in outcome.changes:
         out.print(f"  {change.field:<9} {change.recorded}  →  {change.now}")

@@ -15,6 +15,7 @@ from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
 from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError
+from orchestrator.routing import stages_text
 
 TextArg = Annotated[
     str | None, typer.Argument(metavar="TEXT", help="The work item; `-` reads stdin.")
@@ -86,7 +87,7 @@ def _print_result(result) -> None:
             f"confidence {t.confidence:.2f}  ({t.runtime})"
         )
         out.print(f"          {t.rationale}")
-    out.print(f"route     {render.stages_text(result.stages)}")
+    out.print(f"route     {stages_text(result.stages)}")
     for h in result.handoffs:
         again = f" (round {h.round})" if h.round > 1 else ""
         hop = f"{h.from_role:>5} → {', '.join(h.to):<10}"
@@ -141,7 +142,7 @@ def _triage(text, file, runtime, as_json, config) -> None:
     )
     out.print(f"rationale {d.rationale}")
     out.print(f"signals   {', '.join(d.signals) or '—'}")
-    out.print(f"route     {render.stages_text(triaged.stages)}")
+    out.print(f"route     {stages_text(triaged.stages)}")
 
 
 def _triage_file(orch, file: Path, as_json: bool) -> int:

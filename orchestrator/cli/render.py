@@ -30,10 +30,6 @@ def state_text(state: str) -> str:
     return f"[{style}]{state}[/{style}]"
 
 
-def stages_text(stages: list[list[str]]) -> str:
-    return " → ".join(" ∥ ".join(stage) for stage in stages) or "—"
-
-
 def list_table(views: list[ItemView]) -> Table:
     table = Table(box=None, pad_edge=False)
     for col in ("request", "state", "kind", "sev", "prio", "updated"):
