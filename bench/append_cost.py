@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from orchestrator.ledger import FileLedger
-from orchestrator.models import Action
-from orchestrator.states import State
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action
 
 
 def _ledger_of(root: Path, requests: int) -> tuple[FileLedger, list[str]]:

@@ -26,12 +26,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from orchestrator import ids
-from orchestrator.canonical import GENESIS, canonical_bytes, event_hash
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import FileLedger, ids
+from orchestrator.ledger.canonical import GENESIS, canonical_bytes, event_hash
 from orchestrator.ledger.files import packet_sha256
+from orchestrator.ledger.models import Action, RequestPacket, iso
 from orchestrator.ledger.verify import verify
-from orchestrator.models import Action, RequestPacket, iso
 
 PER_REQUEST = 20
 START = datetime(2025, 1, 1, tzinfo=UTC)

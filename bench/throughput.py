@@ -19,8 +19,8 @@ from typing import Annotated, Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from orchestrator.api import Orchestrator
 from orchestrator.config import load_config
+from orchestrator.run.runner import Orchestrator
 
 TEXTS = [
     "Production outage: checkout returns 503 for all users since the deploy",

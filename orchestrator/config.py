@@ -16,7 +16,7 @@ from adapters import registry
 from adapters.base import RuntimeSettings
 from adapters.executor import RetryPolicy
 from orchestrator.errors import InputError
-from orchestrator.routing import DEFAULT_MATRIX, RouteSpec
+from orchestrator.run.routing import DEFAULT_MATRIX, RouteSpec
 from roles.registry import ROLE_NAMES
 
 CONFIG_NAME = "orchestrate.toml"

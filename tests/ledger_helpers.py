@@ -15,9 +15,9 @@ from pathlib import Path
 
 from orchestrator.errors import IllegalTransition
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import Finding, Report
-from orchestrator.models import Action
-from orchestrator.states import State
 
 HELPER = Path(__file__).resolve()
 

@@ -8,10 +8,10 @@ import pytest
 
 from orchestrator.errors import IllegalTransition
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action
 from orchestrator.ledger.repository import Draft
 from orchestrator.ledger.verify import verify
-from orchestrator.models import Action
-from orchestrator.states import State
 
 
 def _ledger(tmp_path: Path) -> tuple[FileLedger, str]:

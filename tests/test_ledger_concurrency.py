@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator import ids
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import FileLedger, ids
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import utc_now
 from orchestrator.ledger.verify import verify
-from orchestrator.models import utc_now
-from orchestrator.states import State
 from tests.ledger_helpers import spawn, summary
 
 WORKERS = 5

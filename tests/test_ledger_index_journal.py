@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import verify
-from orchestrator.models import Action
-from orchestrator.states import State
 
 
 def _journaled(tmp_path: Path, requests: int = 6) -> tuple[FileLedger, list[str]]:

@@ -12,9 +12,9 @@ import pytest
 
 from orchestrator.errors import LedgerCorrupt
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import verify
-from orchestrator.models import Action
-from orchestrator.states import State
 from tests.ledger_helpers import lines_of, only_torn_tail, spawn, summary, write_lines
 
 ROUNDS = 4

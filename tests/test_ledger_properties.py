@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from orchestrator.canonical import canonical_bytes, event_hash
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.canonical import canonical_bytes, event_hash
+from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import verify
-from orchestrator.models import Action
 from tests.ledger_helpers import build_ledger, lines_of, write_lines
 
 scalars = (

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.canonical import canonical_bytes, event_hash
 from orchestrator.errors import IllegalTransition, LedgerCorrupt, NotFoundError
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.canonical import canonical_bytes, event_hash
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import verify
-from orchestrator.models import Action
-from orchestrator.states import State
 from tests.ledger_helpers import build_ledger, copy_ledger, lines_of, summary, write_lines
 
 

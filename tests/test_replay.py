@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from orchestrator import triage as gate
 from orchestrator.config import load_config
 from orchestrator.ledger import FileLedger
-from orchestrator.replay import Replayer
+from orchestrator.run import gate
+from orchestrator.run.replay import Replayer
 from tests.fakes.server import FakeProvider, ok
 from tests.helpers import actions, events_of
 

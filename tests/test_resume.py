@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.api import Orchestrator
 from orchestrator.config import load_config
 from orchestrator.ledger import FileLedger
-from orchestrator.routing import flatten
+from orchestrator.run.routing import flatten
+from orchestrator.run.runner import Orchestrator
 from tests.helpers import actions, events_of
 
 INCIDENT = "Production outage: checkout returns 503 for all users since the 14:02 deploy"
@@ -231,7 +231,7 @@ def test_a_run_in_its_startup_grace_is_not_taken_by_resume_all(ledger_dir):
 
 
 def test_resuming_an_item_another_process_is_working_writes_nothing(cli, ledger_dir):
-    from orchestrator import runlock
+    from orchestrator.ledger import runlock
 
     rid = _interrupted_item(ledger_dir)
     before = snapshot(ledger_dir)
@@ -246,8 +246,8 @@ def test_resuming_an_item_another_process_is_working_writes_nothing(cli, ledger_
 def test_a_repeated_step_finds_the_ledger_ahead_and_only_moves_forward(ledger_dir):
     """Killed after VERIFIED but before CLOSED: the re-run review step must not try
     VERIFIED → DELIVERED (illegal), only finish the move to CLOSED."""
-    from orchestrator.recorder import Recorder
-    from orchestrator.states import State
+    from orchestrator.ledger.lifecycle import State
+    from orchestrator.run.recorder import Recorder
 
     ledger = FileLedger(ledger_dir)
     rid = _interrupted_item(ledger_dir)

@@ -17,7 +17,7 @@ def test_langgraph_json_names_the_studio_graph_and_it_runs(tmp_path, monkeypatch
     module_path, _, attr = spec["graphs"]["orchestrate"].partition(":")
     assert (ROOT / module_path).is_file() and attr == "graph"
     monkeypatch.setenv("ORCHESTRATE_LEDGER", str(tmp_path / "coordination"))
-    studio = importlib.reload(importlib.import_module("orchestrator.studio"))
+    studio = importlib.reload(importlib.import_module("orchestrator.run.studio"))
     ledger = FileLedger(tmp_path / "coordination")
     rid = ledger.create_request("checkout returns 503 for everyone", "checkout").packet.request_id
     out = getattr(studio, attr).invoke({"request_id": rid})

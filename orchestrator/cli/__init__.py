@@ -1,1 +1,1 @@
-"""The `orchestrate` command line: a thin layer over `orchestrator.api`."""
+"""The `orchestrate` command line: a thin layer over `orchestrator.run.runner`."""

@@ -19,7 +19,7 @@ def graph_command(config: ConfigOpt = None) -> None:
 
 
 def _graph(config) -> None:
-    from orchestrator.routing import mermaid
+    from orchestrator.run.routing import mermaid
 
     cfg = load_config(config)
     print(mermaid(cfg.routing.matrix), end="")

@@ -10,15 +10,14 @@ from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Table
 
-from orchestrator import ids, runlock
 from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
 from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError, NotFoundError
-from orchestrator.ledger import FileLedger, ItemView
+from orchestrator.ledger import FileLedger, ItemView, ids, runlock
+from orchestrator.ledger.lifecycle import State, is_open
+from orchestrator.ledger.models import LedgerEvent, RequestPacket
 from orchestrator.ledger.verify import verify as verify_ledger
-from orchestrator.models import LedgerEvent, RequestPacket
-from orchestrator.states import State, is_open
 
 
 def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Config]:

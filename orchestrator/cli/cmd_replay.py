@@ -15,7 +15,7 @@ from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
 from orchestrator.config import load_config
 from orchestrator.errors import InputError, OrchestrateError
-from orchestrator.routing import stages_text
+from orchestrator.run.routing import stages_text
 
 
 class ReplayError(OrchestrateError):
@@ -78,8 +78,8 @@ def _run(
     config: Path | None,
 ) -> int:
     from adapters import registry
-    from orchestrator import ids, replay
-    from orchestrator.ledger import FileLedger
+    from orchestrator.ledger import FileLedger, ids
+    from orchestrator.run import replay
 
     if (request_id is None) == (not all_requests):
         raise InputError("give one REQ or --all")

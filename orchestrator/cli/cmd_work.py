@@ -10,12 +10,12 @@ from typing import Annotated
 import typer
 
 from adapters.errors import AdapterError
-from orchestrator import intake
 from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
 from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError
-from orchestrator.routing import stages_text
+from orchestrator.run import intake
+from orchestrator.run.routing import stages_text
 
 TextArg = Annotated[
     str | None, typer.Argument(metavar="TEXT", help="The work item; `-` reads stdin.")
@@ -53,7 +53,7 @@ def submit_command(
 
 
 def _submit(text, title, runtime, workspace, idempotency_key, as_json, ledger, config) -> None:
-    from orchestrator.api import Orchestrator
+    from orchestrator.run.runner import Orchestrator
 
     raw = _read_text(text)
     cfg = _config(config, runtime, ledger)
@@ -113,7 +113,7 @@ def triage_command(
 
 
 def _triage(text, file, runtime, as_json, config) -> None:
-    from orchestrator.api import Orchestrator
+    from orchestrator.run.runner import Orchestrator
 
     flags = [f"triage={runtime}"] if runtime else []
     orch = Orchestrator(load_config(config, runtime_flags=flags))
@@ -199,8 +199,8 @@ def resume_command(
 
 
 def _resume(request_id, all_open, workspace, as_json, ledger, config) -> None:
-    from orchestrator import ids
-    from orchestrator.api import Orchestrator, require_known
+    from orchestrator.ledger import ids
+    from orchestrator.run.runner import Orchestrator, require_known
 
     if (request_id is None) == (not all_open):
         raise InputError("give one REQ or --all")

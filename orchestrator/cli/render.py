@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from orchestrator.ledger.fold import ItemView
-from orchestrator.models import LedgerEvent
+from orchestrator.ledger.models import LedgerEvent
 
 console = Console(highlight=False, soft_wrap=True)
 

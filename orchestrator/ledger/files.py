@@ -10,16 +10,15 @@ from pathlib import Path
 
 from pydantic import BaseModel, JsonValue, ValidationError
 
-from orchestrator import ids
-from orchestrator.canonical import GENESIS, canonical_bytes, event_hash, sha256_hex
 from orchestrator.errors import LedgerCorrupt, NotFoundError
-from orchestrator.ledger import fsio
+from orchestrator.ledger import fsio, ids
+from orchestrator.ledger.canonical import GENESIS, canonical_bytes, event_hash, sha256_hex
 from orchestrator.ledger.fold import INDEXED, ItemView, advance, fold, index_entry
 from orchestrator.ledger.index_store import IndexStore
+from orchestrator.ledger.lifecycle import State, check_transition
 from orchestrator.ledger.locks import ProcessFileLock
+from orchestrator.ledger.models import Action, LedgerEvent, RequestPacket, iso, utc_now
 from orchestrator.ledger.repository import Created, Draft
-from orchestrator.models import Action, LedgerEvent, RequestPacket, iso, utc_now
-from orchestrator.states import State, check_transition
 
 _LOCK_STRIPES = 64
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from orchestrator.models import Action, LedgerEvent
-from orchestrator.states import State
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action, LedgerEvent
 
 
 class RoleRecord(BaseModel):

@@ -18,9 +18,8 @@ from pathlib import Path
 
 from pydantic import JsonValue
 
-from orchestrator import ids
-from orchestrator.canonical import canonical_bytes
-from orchestrator.ledger import fsio
+from orchestrator.ledger import fsio, ids
+from orchestrator.ledger.canonical import canonical_bytes
 
 JOURNAL_FROM_BYTES = 64 * 1024
 Entries = dict[str, JsonValue]

@@ -8,8 +8,8 @@ from typing import Protocol
 from pydantic import BaseModel, JsonValue
 
 from orchestrator.ledger.fold import ItemView
-from orchestrator.models import Action, LedgerEvent, RequestPacket
-from orchestrator.states import State
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action, LedgerEvent, RequestPacket
 
 
 class Draft(BaseModel):

@@ -8,11 +8,11 @@ from typing import NamedTuple
 
 from pydantic import BaseModel, Field, ValidationError
 
-from orchestrator import ids
-from orchestrator.canonical import GENESIS, event_hash, sha256_hex
+from orchestrator.ledger import ids
+from orchestrator.ledger.canonical import GENESIS, event_hash, sha256_hex
 from orchestrator.ledger.files import FileLedger, packet_sha256, parse_line
 from orchestrator.ledger.fold import ItemView, fold, index_entry
-from orchestrator.models import Action, LedgerEvent, RequestPacket
+from orchestrator.ledger.models import Action, LedgerEvent, RequestPacket
 
 
 class Finding(BaseModel):

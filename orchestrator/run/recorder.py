@@ -12,9 +12,9 @@ from collections.abc import Mapping
 from pydantic import JsonValue
 
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action, LedgerEvent
 from orchestrator.ledger.repository import Draft
-from orchestrator.models import Action, LedgerEvent
-from orchestrator.states import State
 
 # the lifecycle's forward order is the enum's order; BLOCKED sits outside it
 _FORWARD_RANK: dict[State, int] = {

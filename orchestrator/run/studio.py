@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from orchestrator.config import load_config
-from orchestrator.graph import build
 from orchestrator.ledger import FileLedger
-from orchestrator.work import Work
+from orchestrator.run.graph import build
+from orchestrator.run.nodes import Work
 
 _config = load_config()
 graph = build(Work(_config, FileLedger(_config.ledger_path)))

@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from orchestrator.work import RoleTask, Work
+from orchestrator.run.nodes import RoleTask, Work
 
 
 def _merge(left: dict, right: dict) -> dict:

@@ -17,12 +17,11 @@ from pydantic import BaseModel, Field, JsonValue, ValidationError
 import prompts
 from adapters.errors import AdapterError
 from adapters.executor import Executor
-from orchestrator import ids, routing
-from orchestrator import triage as gate
 from orchestrator.config import Config
 from orchestrator.errors import InputError, OrchestrateError
-from orchestrator.ledger import FileLedger
-from orchestrator.models import Action, LedgerEvent
+from orchestrator.ledger import FileLedger, ids
+from orchestrator.ledger.models import Action, LedgerEvent
+from orchestrator.run import gate, routing
 
 Status = Literal["unchanged", "changed", "error", "skipped"]
 Compared = Literal["kind", "severity", "priority", "route", "parse"]

@@ -11,8 +11,8 @@ from pydantic import BaseModel, JsonValue
 import prompts
 from adapters.base import AgentCall, AgentReply
 from adapters.executor import Executor, extract_json
-from orchestrator import prompting, routing
 from orchestrator.config import Config
+from orchestrator.run import prompting, routing
 from roles.triage import TriageDecision
 
 

@@ -8,13 +8,12 @@ from typing import Any
 from pydantic import BaseModel, Field, JsonValue
 
 from adapters.executor import Executor
-from orchestrator import checkpoints, duplicates, intake, routing, runlock
-from orchestrator import triage as gate
 from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError, NotFoundError, OrchestrateError
-from orchestrator.ledger import FileLedger, fold
-from orchestrator.models import Action, LedgerEvent
-from orchestrator.states import is_open
+from orchestrator.ledger import FileLedger, fold, runlock
+from orchestrator.ledger.lifecycle import is_open
+from orchestrator.ledger.models import Action, LedgerEvent
+from orchestrator.run import checkpoints, duplicates, gate, intake, routing
 
 STARTUP_GRACE_S = 30.0
 
@@ -197,8 +196,8 @@ class Orchestrator:
 
     def _compiled(self) -> tuple[Any, Any]:
         if self._graph is None:
-            from orchestrator.graph import build
-            from orchestrator.work import Work
+            from orchestrator.run.graph import build
+            from orchestrator.run.nodes import Work
 
             self._work = Work(self.config, self.ledger)
             self._graph = build(self._work, self._checkpointer())

@@ -18,14 +18,13 @@ import prompts
 from adapters.base import AgentCall
 from adapters.errors import AdapterError
 from adapters.executor import Executor
-from orchestrator import prompting
-from orchestrator import triage as gate
 from orchestrator.config import Config
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import Action
 from orchestrator.ledger.repository import Draft
-from orchestrator.models import Action
-from orchestrator.recorder import Recorder
-from orchestrator.states import State
+from orchestrator.run import gate, prompting
+from orchestrator.run.recorder import Recorder
 from roles.registry import ROLES
 
 _STARTED = ((State.ACCEPTED, "triaged"), (State.IN_PROGRESS, "work started"))

@@ -1,0 +1,1 @@
+"""One item's journey: intake, the triage gate, routing, the role graph, replay."""
