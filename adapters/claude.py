@@ -53,7 +53,7 @@ class ClaudeRuntime(RemoteRuntime):
             api_key=key, base_url=base_url, max_retries=0, timeout=self.settings.timeout_s
         )
 
-    def _send(self, client: anthropic.Anthropic, call: AgentCall, model: str) -> RawReply:
+    def _send(self, client: anthropic.Anthropic, call: AgentCall[Any], model: str) -> RawReply:
         message = client.messages.create(
             model=model,
             max_tokens=self.settings.max_output_tokens,

@@ -9,12 +9,12 @@ The SDK is imported on the first request (the registry names this module by impo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from adapters import openai_common
-from adapters.base import AgentCall, RawReply, Usage
+from adapters.base import AgentCall, RawReply, RuntimeSettings, Usage
 from adapters.errors import AdapterError, InvalidReply
-from adapters.remote import RemoteRuntime, require_text, user_text
+from adapters.remote import RemoteRuntime, RemoteSettings, require_text, user_text
 
 if TYPE_CHECKING:
     import openai
@@ -23,8 +23,14 @@ DEFAULT_MODEL = "gpt-5.3-codex"
 _MIN_OUTPUT_TOKENS = 16  # the smallest max_output_tokens the Responses API accepts
 
 
+class CodexSettings(RemoteSettings):
+    reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
+
+
 class CodexRuntime(RemoteRuntime):
     name: ClassVar[str] = "codex"
+    Settings: ClassVar[type[RuntimeSettings]] = CodexSettings
+    settings: CodexSettings
     key_vars: ClassVar[tuple[str, ...]] = ("OPENAI_API_KEY",)
     base_url_var: ClassVar[str | None] = "OPENAI_BASE_URL"
     default_base_url: ClassVar[str] = "https://api.openai.com/v1"
@@ -33,11 +39,10 @@ class CodexRuntime(RemoteRuntime):
     def _make_client(self, key: str, base_url: str) -> openai.OpenAI:
         return openai_common.make_client(key, base_url, self.settings.timeout_s)
 
-    def _send(self, client: openai.OpenAI, call: AgentCall, model: str) -> RawReply:
+    def _send(self, client: openai.OpenAI, call: AgentCall[Any], model: str) -> RawReply:
         extra: dict[str, Any] = {}
-        effort = getattr(self.settings, "reasoning_effort", None)
-        if effort:
-            extra["reasoning"] = {"effort": str(effort)}
+        if self.settings.reasoning_effort:
+            extra["reasoning"] = {"effort": self.settings.reasoning_effort}
         response = client.responses.create(
             model=model,
             instructions=call.system,

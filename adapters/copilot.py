@@ -16,9 +16,15 @@ import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from adapters import openai_common
-from adapters.base import AgentCall, RawReply, RuntimeSettings, Usage
+from adapters.base import AgentCall, RawReply, Usage
 from adapters.errors import AdapterError, InvalidReply
-from adapters.remote import RemoteRuntime, instructed_json, require_text, user_text
+from adapters.remote import (
+    RemoteRuntime,
+    RemoteSettings,
+    instructed_json,
+    require_text,
+    user_text,
+)
 
 if TYPE_CHECKING:
     import openai
@@ -34,7 +40,7 @@ class CopilotRuntime(RemoteRuntime):
     default_base_url: ClassVar[str] = DEFAULT_BASE_URL
     default_model: ClassVar[str] = DEFAULT_MODEL
 
-    def __init__(self, settings: RuntimeSettings) -> None:
+    def __init__(self, settings: RemoteSettings) -> None:
         super().__init__(settings)
         self._instructed: set[tuple[str, str]] = set()  # (base_url, model) without json_schema
         self._lock = threading.Lock()
@@ -42,7 +48,7 @@ class CopilotRuntime(RemoteRuntime):
     def _make_client(self, key: str, base_url: str) -> openai.OpenAI:
         return openai_common.make_client(key, base_url, self.settings.timeout_s)
 
-    def _send(self, client: openai.OpenAI, call: AgentCall, model: str) -> RawReply:
+    def _send(self, client: openai.OpenAI, call: AgentCall[Any], model: str) -> RawReply:
         where = (self.base_url(), model)
         if where not in self._instructed:
             try:
@@ -55,7 +61,7 @@ class CopilotRuntime(RemoteRuntime):
         return self._complete(client, call, model, structured=False)
 
     def _complete(
-        self, client: openai.OpenAI, call: AgentCall, model: str, *, structured: bool
+        self, client: openai.OpenAI, call: AgentCall[Any], model: str, *, structured: bool
     ) -> RawReply:
         schema = openai_common.strict_schema(call.output_type)
         kwargs: dict[str, Any] = {}

@@ -46,3 +46,10 @@ class PermanentError(AdapterError):
 
 class UnknownRuntime(AdapterError):
     kind = "unknown_runtime"
+
+
+class NotReady(AdapterError):
+    """Pre-flight failed: the runtime cannot be used as configured (no key, no executable,
+    a bad file). The message names what to set; nothing was sent anywhere."""
+
+    kind = "not_ready"

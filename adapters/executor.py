@@ -28,12 +28,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, JsonValue, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from adapters import registry
-from adapters.base import AgentCall, AgentReply, RawReply, Runtime, RuntimeSettings
+from adapters.base import AgentCall, AgentReply, RawReply, Runtime, RuntimeSettings, T
 from adapters.breaker import Breakers, CircuitOpen
 from adapters.errors import (
     AdapterError,
@@ -42,15 +43,25 @@ from adapters.errors import (
     PermanentError,
     TransientError,
 )
+from adapters.events import (
+    CircuitClosed,
+    CircuitOpened,
+    ExecutorEvent,
+    RuntimeFallback,
+    RuntimeRetry,
+    RuntimeTrouble,
+)
 from adapters.secrets import redact
 
-EventSink = Callable[[str, dict[str, JsonValue]], None]
+EventSink = Callable[[ExecutorEvent], None]
 
 _MAX_ERROR = 500
 
 
 class RetryPolicy(BaseModel):
     """The `[retry]` config table: one policy for every runtime."""
+
+    model_config = ConfigDict(extra="forbid")
 
     max_attempts: int = Field(default=3, ge=1, description="tries per runtime on transient errors")
     base_delay_s: float = Field(default=0.5, ge=0)
@@ -88,7 +99,7 @@ def extract_json(text: str) -> str:
     return text[start : end + 1]
 
 
-def _no_event(action: str, details: dict[str, JsonValue]) -> None:
+def _no_event(event: ExecutorEvent) -> None:
     return None
 
 
@@ -122,17 +133,18 @@ class Executor:
             threshold=self.policy.breaker_threshold,
             cooldown_s=self.policy.breaker_cooldown_s,
         )
-        self._runtimes: dict[str, Runtime] = {}
+        self._runtimes: dict[str, Runtime[Any]] = {}
         self._lock = threading.Lock()
 
-    def runtime(self, name: str) -> Runtime:
+    def runtime(self, name: str) -> Runtime[Any]:
+        """The run's instance of runtime `name`, built once."""
         with self._lock:
             if name not in self._runtimes:
                 self._runtimes[name] = registry.create(name, self.settings.get(name))
             return self._runtimes[name]
 
     # -- the chain ---------------------------------------------------------------------
-    def run(self, call: AgentCall, chain: Sequence[str]) -> AgentReply:
+    def run(self, call: AgentCall[T], chain: Sequence[str]) -> AgentReply[T]:
         deadline = self._clock() + self.policy.deadline_s
         failures: list[tuple[str, AdapterError]] = []
         for position, name in enumerate(chain):
@@ -149,24 +161,23 @@ class Executor:
                     break
                 if position + 1 < len(chain):
                     self._emit(
-                        "RUNTIME_FALLBACK",
-                        {
-                            "role": call.role,
-                            "runtime": name,
-                            "from_runtime": name,
-                            "to_runtime": chain[position + 1],
-                            "error_kind": exc.kind,
-                            "error": str(exc),
-                            "circuit": "open" if self.breakers.is_open(name) else "closed",
-                        },
+                        RuntimeFallback(
+                            role=call.role,
+                            runtime=name,
+                            from_runtime=name,
+                            to_runtime=chain[position + 1],
+                            error_kind=exc.kind,
+                            error=str(exc),
+                            circuit="open" if self.breakers.is_open(name) else "closed",
+                        )
                     )
         raise ChainExhausted(call.role, failures)
 
-    def _deadline_error(self, call: AgentCall) -> DeadlineExceeded:
+    def _deadline_error(self, call: AgentCall[Any]) -> DeadlineExceeded:
         return DeadlineExceeded(f"role {call.role}: deadline of {self.policy.deadline_s:g}s passed")
 
     # -- one runtime ---------------------------------------------------------------------
-    def _run_one(self, name: str, call: AgentCall, deadline: float) -> AgentReply:
+    def _run_one(self, name: str, call: AgentCall[T], deadline: float) -> AgentReply[T]:
         self._admit(name)  # before loading the runtime: an open circuit costs no SDK import
         try:
             runtime = self.runtime(name)
@@ -176,16 +187,15 @@ class Executor:
             raise PermanentError(
                 redact(f"{name}: cannot start: {type(exc).__name__}: {exc}")
             ) from None
-        prepare = getattr(runtime, "prepare", None)
-        if callable(prepare):  # one-time SDK import and client setup, outside the latency
-            with contextlib.suppress(Exception):  # invoke() reports the same problem, classified
-                prepare()
-        settings = self.settings.get(name) or RuntimeSettings()
+        runtime.prepare()  # pre-flight (key, executable, script): NotReady falls back at once
+        with contextlib.suppress(Exception):  # invoke() reports the same problem, classified
+            runtime.warm()  # one-time SDK import and client setup, outside the latency
+        settings = runtime.settings
         model = call.model or settings.model
         tries = _Tries()
         started = time.perf_counter()
 
-        def attempt() -> AgentReply:
+        def attempt() -> AgentReply[T]:
             remaining = deadline - self._clock()
             if remaining <= 0:
                 raise self._deadline_error(call)
@@ -203,7 +213,7 @@ class Executor:
                 tries.invalid += 1
                 tries.feedback = _feedback(exc)
                 raise InvalidReply(f"reply failed validation: {tries.feedback}") from None
-            return AgentReply(
+            return AgentReply[T](
                 output=output,
                 raw=raw.text,
                 runtime=name,
@@ -222,7 +232,7 @@ class Executor:
             sleep=self._sleep,
             reraise=True,
         )
-        reply: AgentReply | None = None
+        reply: AgentReply[T] | None = None
         for tried in retrying:
             with tried:
                 reply = attempt()
@@ -243,7 +253,9 @@ class Executor:
             )
         )
 
-    def _invoke(self, name: str, runtime: Runtime, call: AgentCall, tries: _Tries) -> RawReply:
+    def _invoke(
+        self, name: str, runtime: Runtime[Any], call: AgentCall[Any], tries: _Tries
+    ) -> RawReply:
         try:
             raw = runtime.invoke(call)
         except TransientError as exc:
@@ -252,15 +264,14 @@ class Executor:
             if change.opened:
                 tries.breaker_opened = True
                 self._emit(
-                    "CIRCUIT_OPENED",
-                    {
-                        "runtime": name,
-                        "role": call.role,
-                        "failures": change.state.failures,
-                        "cooldown_s": self.breakers.cooldown_s,
-                        "error_kind": exc.kind,
-                        "error": str(exc),
-                    },
+                    CircuitOpened(
+                        runtime=name,
+                        role=call.role,
+                        failures=change.state.failures,
+                        cooldown_s=self.breakers.cooldown_s,
+                        error_kind=exc.kind,
+                        error=str(exc),
+                    )
                 )
             raise
         except InvalidReply as exc:
@@ -286,7 +297,7 @@ class Executor:
         """The provider responded: the circuit (and a half-open trial) closes."""
         change = self.breakers.success(name)
         if change.closed:
-            self._emit("CIRCUIT_CLOSED", {"runtime": name, "role": role})
+            self._emit(CircuitClosed(runtime=name, role=role))
 
     # -- the retry policy ---------------------------------------------------------------
     def _stop(self, name: str, rs: RetryCallState, tries: _Tries, deadline: float) -> bool:
@@ -313,23 +324,24 @@ class Executor:
 
     def _retrying(self, name: str, role: str, rs: RetryCallState) -> None:
         exc = rs.outcome.exception() if rs.outcome else None
-        details: dict[str, JsonValue] = {
-            "role": role,
-            "runtime": name,
-            "attempt": rs.attempt_number,
-            "error_kind": getattr(exc, "kind", "error"),
-            "error": str(exc),
-            "delay_s": round(rs.upcoming_sleep, 3),
-        }
         hinted = getattr(exc, "retry_after", None)
-        if hinted is not None:
-            details["retry_after_s"] = round(hinted, 3)
-        self._emit("RUNTIME_RETRY", details)
+        self._emit(
+            RuntimeRetry(
+                role=role,
+                runtime=name,
+                attempt=rs.attempt_number,
+                error_kind=getattr(exc, "kind", "error"),
+                error=str(exc),
+                delay_s=round(rs.upcoming_sleep, 3),
+                retry_after_s=None if hinted is None else round(hinted, 3),
+            )
+        )
 
-    def _emit(self, action: str, details: dict[str, JsonValue]) -> None:
-        if isinstance(details.get("error"), str):
-            details["error"] = redact(str(details["error"]))[:_MAX_ERROR]
-        self.sink(action, details)
+    def _emit(self, event: ExecutorEvent) -> None:
+        """Every error text that leaves here is key-free and bounded."""
+        if isinstance(event, RuntimeTrouble) and event.error is not None:
+            event = event.model_copy(update={"error": redact(event.error)[:_MAX_ERROR]})
+        self.sink(event)
 
 
 def _feedback(exc: Exception) -> str:

@@ -1,6 +1,8 @@
 """Runtime names → classes: a table of built-ins plus the `orchestrate.runtimes` entry points.
 
-Entries are import strings, so asking for `mock` never imports an SDK.
+Entries are import strings, so asking for `mock` never imports an SDK (and a runtime's module
+imports its SDK only on the first request). A runtime's `[runtimes.NAME]` table is validated
+against its class's `Settings` here, when the config loads.
 """
 
 from __future__ import annotations
@@ -8,6 +10,9 @@ from __future__ import annotations
 import importlib
 from functools import cache
 from importlib.metadata import entry_points
+from typing import Any
+
+from pydantic import ValidationError
 
 from adapters.base import Runtime, RuntimeSettings
 from adapters.errors import PermanentError, UnknownRuntime
@@ -38,16 +43,37 @@ def is_known(name: str) -> bool:
     return name in BUILTIN or name in _plugins()
 
 
-def runtime_class(name: str) -> type[Runtime]:
+@cache
+def runtime_class(name: str) -> type[Runtime[Any]]:
     target = BUILTIN.get(name) or _plugins().get(name)
     if target is None:
         raise UnknownRuntime(f"unknown runtime {name!r} (known: {', '.join(names())})")
     module_name, _, attr = target.partition(":")
     try:
-        return getattr(importlib.import_module(module_name), attr)
-    except (ImportError, AttributeError) as exc:
+        found = getattr(importlib.import_module(module_name), attr)
+    except Exception as exc:  # a plugin that fails to import is reported, never a crash
         raise PermanentError(f"runtime {name!r} cannot be loaded: {exc}") from None
+    if not (isinstance(found, type) and issubclass(found, Runtime)):
+        raise PermanentError(f"runtime {name!r} ({target}) is not an adapters.base.Runtime")
+    return found
 
 
-def create(name: str, settings: RuntimeSettings | None = None) -> Runtime:
-    return runtime_class(name)(settings or RuntimeSettings())
+def settings_for(name: str, table: dict[str, object]) -> RuntimeSettings:
+    """Validate a `[runtimes.NAME]` table; raises ValidationError naming the bad key."""
+    return runtime_class(name).Settings.model_validate(table)
+
+
+def create(name: str, settings: RuntimeSettings | None = None) -> Runtime[Any]:
+    """An instance of runtime `name` with its own validated settings (defaults if none)."""
+    cls = runtime_class(name)
+    if settings is None:
+        settings = cls.Settings()
+    elif not isinstance(settings, cls.Settings):
+        try:
+            settings = cls.Settings.model_validate(settings.model_dump(exclude_unset=True))
+        except ValidationError as exc:
+            raise PermanentError(f"[runtimes.{name}]: {exc.errors()[0]['msg']}") from None
+    return cls(settings)
+
+
+__all__ = ["ENTRY_POINT_GROUP", "create", "is_known", "names", "runtime_class", "settings_for"]

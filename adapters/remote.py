@@ -12,38 +12,27 @@ import os
 import time
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import Field
 
-from adapters.base import AgentCall, RawReply, RuntimeSettings, RuntimeStatus
-from adapters.errors import AdapterError, AuthError, InvalidReply
+from adapters.base import AgentCall, ProbeResult, RawReply, Runtime, RuntimeSettings, RuntimeStatus
+from adapters.errors import AdapterError, AuthError, InvalidReply, NotReady
 from adapters.secrets import key_from_env, redact
 
 DEFAULT_MAX_OUTPUT_TOKENS = 4096
 
 
-class ProbeResult(BaseModel):
-    """One minimal request: how long it took, or why it failed (key-free)."""
-
-    ok: bool
-    latency_ms: float | None = None
-    model: str | None = None
-    error_kind: str | None = None
-    detail: str = ""
-
-
 class RemoteSettings(RuntimeSettings):
-    max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS
+    max_output_tokens: int = Field(default=DEFAULT_MAX_OUTPUT_TOKENS, ge=1)
 
 
-class RemoteRuntime:
-    name: ClassVar[str]
+class RemoteRuntime(Runtime[RemoteSettings]):
+    Settings: ClassVar[type[RuntimeSettings]] = RemoteSettings
     key_vars: ClassVar[tuple[str, ...]]
     base_url_var: ClassVar[str | None] = None
     default_base_url: ClassVar[str]
-    default_model: ClassVar[str]
 
-    def __init__(self, settings: RuntimeSettings) -> None:
-        self.settings = RemoteSettings.model_validate(settings.model_dump())
+    def __init__(self, settings: RemoteSettings) -> None:
+        super().__init__(settings)
         self._clients: dict[tuple[str, str], Any] = {}
 
     # -- resolution ------------------------------------------------------------------
@@ -58,9 +47,6 @@ class RemoteRuntime:
         env = os.environ.get(self.base_url_var, "") if self.base_url_var else ""
         return (self.settings.base_url or env.strip() or self.default_base_url).rstrip("/")
 
-    def model_for(self, call: AgentCall | None = None) -> str:
-        return (call.model if call else None) or self.settings.model or self.default_model
-
     def status(self) -> RuntimeStatus:
         var, key = self.key()
         where = f"{self.base_url()}, model {self.model_for()}"
@@ -70,12 +56,18 @@ class RemoteRuntime:
 
     # -- calls -----------------------------------------------------------------------
     def prepare(self) -> None:
+        """The key must be set; nothing is imported or sent."""
+        _, key = self.key()
+        if not key:
+            raise NotReady(f"{self.name}: no API key; set {self.key_hint}")
+
+    def warm(self) -> None:
         """Import the SDK and build the client now, so recorded latency is the provider's."""
         _, key = self.key()
         if key:
             self._client(key)
 
-    def invoke(self, call: AgentCall) -> RawReply:
+    def invoke(self, call: AgentCall[Any]) -> RawReply:
         _, key = self.key()
         if not key:
             raise AuthError(f"{self.name}: no API key; set {self.key_hint}")
@@ -120,7 +112,7 @@ class RemoteRuntime:
     def _make_client(self, key: str, base_url: str) -> Any:
         raise NotImplementedError
 
-    def _send(self, client: Any, call: AgentCall, model: str) -> RawReply:
+    def _send(self, client: Any, call: AgentCall[Any], model: str) -> RawReply:
         raise NotImplementedError
 
     def _ping(self, client: Any, model: str, timeout_s: float) -> None:
@@ -130,7 +122,7 @@ class RemoteRuntime:
         raise NotImplementedError
 
 
-def user_text(call: AgentCall) -> str:
+def user_text(call: AgentCall[Any]) -> str:
     """The user prompt, plus the previous attempt's validation error when re-asking."""
     if not call.feedback:
         return call.user
@@ -140,7 +132,7 @@ def user_text(call: AgentCall) -> str:
     )
 
 
-def instructed_json(call: AgentCall, schema: dict[str, Any]) -> str:
+def instructed_json(call: AgentCall[Any], schema: dict[str, Any]) -> str:
     """For endpoints without schema-constrained output: ask for the JSON in words."""
     return (
         f"{call.system}\n\nReply with only one JSON object, no prose and no code fences, "

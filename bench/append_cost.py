@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger import events as ev
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action
 
 
 def _ledger_of(root: Path, requests: int) -> tuple[FileLedger, list[str]]:
@@ -44,7 +44,7 @@ def main() -> None:
             for i in range(args.n):
                 rid = rids[i % len(rids)]
                 started = time.perf_counter()
-                ledger.append(rid, "bench", Action.HANDOFF, {"to": ["dev"], "round": i})
+                ledger.append(rid, "bench", ev.Handoff(from_="bench", to=["dev"], round=i))
                 plain.append(time.perf_counter() - started)
             for rid in rids[: args.n]:
                 started = time.perf_counter()

@@ -12,6 +12,8 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from orchestrator.ledger.fold import RoleRecord
+
 PRICES_AS_OF = "2026-05"
 
 
@@ -50,9 +52,12 @@ DEFAULT_PRICES: dict[str, ModelPrice] = {
 }
 
 
-def price_for(model: str, overrides: Mapping[str, object] | None = None) -> ModelPrice | None:
+Prices = Mapping[str, ModelPrice]
+
+
+def price_for(model: str, overrides: Prices | None = None) -> ModelPrice | None:
     """Exact id first (overrides, then defaults), then a dated snapshot of a known id."""
-    table = {**DEFAULT_PRICES, **_coerce(overrides or {})}
+    table = {**DEFAULT_PRICES, **(overrides or {})}
     if model in table:
         return table[model]
     if model.startswith("openai/") and model.removeprefix("openai/") in table:
@@ -65,10 +70,7 @@ def price_for(model: str, overrides: Mapping[str, object] | None = None) -> Mode
 
 
 def estimate_cost(
-    model: str,
-    input_tokens: int,
-    output_tokens: int,
-    overrides: Mapping[str, ModelPrice] | Mapping[str, object] | None = None,
+    model: str, input_tokens: int, output_tokens: int, overrides: Prices | None = None
 ) -> float | None:
     """USD for one call, or None when the model has no price."""
     price = price_for(model, overrides)
@@ -78,58 +80,50 @@ def estimate_cost(
     return round(cost, 6)
 
 
-class UsageLine(BaseModel):
-    """One completed role call, as ROLE_COMPLETED records it."""
+class CostLine(BaseModel):
+    """One model call an item cost: the triage gate's or a role's."""
 
     role: str
-    runtime: str = ""
-    model: str
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cost_usd: float | None = None
-
-
-class UsageReport(BaseModel):
-    lines: list[UsageLine]
+    runtime: str | None
+    model: str | None
+    round: int
     input_tokens: int
     output_tokens: int
-    cost_usd: float | None  # None if any line is unpriced
+    latency_ms: float
+    cost_usd: float | None
+
+
+class CostTotal(BaseModel):
+    """Every call priced and summed; `cost_usd` is None when any model has no price."""
+
+    lines: list[CostLine]
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
     unpriced_models: list[str]
 
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
 
-def summarize(
-    lines: Iterable[UsageLine], overrides: Mapping[str, object] | None = None
-) -> UsageReport:
-    """Price each line and total them, so `show` can print per-role and overall numbers."""
-    priced = [
-        line.model_copy(
-            update={
-                "cost_usd": estimate_cost(
-                    line.model, line.input_tokens, line.output_tokens, overrides
-                )
-            }
+
+def total(calls: Iterable[RoleRecord], overrides: Prices | None = None) -> CostTotal:
+    """The one place tokens and estimated cost are added up (`show`, `submit`, the API)."""
+    lines = [
+        CostLine(
+            **call.model_dump(exclude={"summary"}),
+            cost_usd=estimate_cost(
+                call.model or "", call.input_tokens, call.output_tokens, overrides
+            ),
         )
-        for line in lines
+        for call in calls
     ]
-    unpriced = sorted({line.model for line in priced if line.cost_usd is None})
-    total = None if unpriced else round(sum(line.cost_usd or 0.0 for line in priced), 6)
-    return UsageReport(
-        lines=priced,
-        input_tokens=sum(line.input_tokens for line in priced),
-        output_tokens=sum(line.output_tokens for line in priced),
-        cost_usd=total,
+    unpriced = sorted({line.model or "" for line in lines if line.cost_usd is None})
+    cost = None if unpriced else round(sum(line.cost_usd or 0.0 for line in lines), 6)
+    return CostTotal(
+        lines=lines,
+        input_tokens=sum(line.input_tokens for line in lines),
+        output_tokens=sum(line.output_tokens for line in lines),
+        cost_usd=cost,
         unpriced_models=unpriced,
     )
-
-
-def _coerce(overrides: Mapping[str, object]) -> dict[str, ModelPrice]:
-    """Accept ModelPrice, any object with the two fields (a config section), or a dict."""
-    out: dict[str, ModelPrice] = {}
-    for model, value in overrides.items():
-        if isinstance(value, ModelPrice):
-            out[model] = value
-        elif isinstance(value, Mapping):
-            out[model] = ModelPrice.model_validate(dict(value))
-        else:
-            out[model] = ModelPrice.model_validate(value, from_attributes=True)
-    return out

@@ -14,7 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from adapters import registry
 from adapters.base import RuntimeSettings
+from adapters.errors import AdapterError
 from adapters.executor import RetryPolicy
+from orchestrator.accounting import ModelPrice
 from orchestrator.errors import InputError
 from orchestrator.run.routing import DEFAULT_MATRIX, RouteSpec
 from roles.registry import ROLE_NAMES
@@ -46,12 +48,6 @@ class LimitsSection(BaseModel):
     max_text_chars: int = Field(default=32_000, ge=1)
 
 
-class ModelPriceSection(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    input_per_mtok: float = Field(ge=0)
-    output_per_mtok: float = Field(ge=0)
-
-
 class GraphSection(BaseModel):
     model_config = ConfigDict(extra="forbid")
     checkpoint: bool = True
@@ -67,7 +63,7 @@ class Config(BaseModel):
     routing: RoutingSection = Field(default_factory=RoutingSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
-    prices: dict[str, ModelPriceSection] = Field(default_factory=dict)
+    prices: dict[str, ModelPrice] = Field(default_factory=dict)
     graph: GraphSection = Field(default_factory=GraphSection)
     source: str = Field(default="defaults", exclude=True)
 
@@ -82,9 +78,6 @@ class Config(BaseModel):
         """The role's runtime, then its fallbacks (without repeats)."""
         chain = [self.runtime_for(role), *self.fallback.get(role, [])]
         return list(dict.fromkeys(chain))
-
-    def settings_for(self, runtime: str) -> RuntimeSettings:
-        return self.runtimes.get(runtime) or RuntimeSettings()
 
 
 def parse_assignments(items: Sequence[str], origin: str) -> dict[str, str]:
@@ -119,9 +112,12 @@ def _check_names(config: Config) -> None:
             _check_runtime(runtime)
 
 
-def _check_runtime(name: str) -> None:
+def _check_runtime(name: str, where: str = "") -> None:
     if not registry.is_known(name):
-        raise InputError(f"unknown runtime {name!r} (known: {', '.join(registry.names())})")
+        known = ", ".join(registry.names())
+        raise InputError(
+            f"{where + ': ' if where else ''}unknown runtime {name!r} (known: {known})"
+        )
 
 
 def _read_file(path: Path) -> dict:
@@ -180,6 +176,33 @@ def _env_layer(raw: dict, env: Mapping[str, str]) -> dict:
     return layered
 
 
+def _invalid(exc: ValidationError, origin: str, prefix: tuple[str | int, ...] = ()) -> InputError:
+    """The first problem as one line naming the file and the key: `runtimes.mock.latncy_ms`."""
+    err = exc.errors()[0]
+    where = ".".join(str(p) for p in (*prefix, *err["loc"]))
+    msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    return InputError(f"invalid config ({origin}): {where}: {msg}")
+
+
+def _runtime_settings(tables: object, origin: str) -> dict[str, RuntimeSettings]:
+    """Each `[runtimes.NAME]` against that runtime's own Settings: typos and bad types fail
+    here, before anything runs, rather than mid-run."""
+    if not isinstance(tables, dict):
+        raise InputError(f"invalid config ({origin}): [runtimes] must be a table")
+    out: dict[str, RuntimeSettings] = {}
+    for name, table in tables.items():
+        _check_runtime(name, f"[runtimes.{name}]")
+        if not isinstance(table, dict):
+            raise InputError(f"invalid config ({origin}): [runtimes.{name}] must be a table")
+        try:
+            out[name] = registry.settings_for(name, table)
+        except ValidationError as exc:
+            raise _invalid(exc, origin, ("runtimes", name)) from None
+        except AdapterError as exc:
+            raise InputError(f"invalid config ({origin}): {exc}") from None
+    return out
+
+
 def load_config(
     path: Path | None = None,
     *,
@@ -190,8 +213,9 @@ def load_config(
     """Build the effective configuration; any bad value is one InputError line."""
     env = os.environ if env is None else env
     file = _find_file(path, env)
+    origin = str(file) if file else "environment"
     raw = _read_file(file) if file is not None else {}
-    _require_tables(raw, str(file))
+    _require_tables(raw, origin)
     if "roles" in raw and isinstance(raw["roles"], dict) and "all" in raw["roles"]:
         raw["roles"] = _apply_roles({}, raw["roles"])
     layered = _env_layer(raw, env)
@@ -200,14 +224,12 @@ def load_config(
     )
     if ledger is not None:
         layered["ledger"] = {**layered.get("ledger", {}), "path": str(ledger)}
+    runtimes = _runtime_settings(layered.pop("runtimes", {}), origin)
     try:
         config = Config.model_validate(layered)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(p) for p in err["loc"])
-        raise InputError(
-            f"invalid config ({file or 'environment'}): {where}: {err['msg']}"
-        ) from None
+        raise _invalid(exc, origin) from None
+    config.runtimes = runtimes
     config.source = str(file) if file else "defaults"
     _check_names(config)
     return config

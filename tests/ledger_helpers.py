@@ -13,10 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+from adapters.base import Usage
 from orchestrator.errors import IllegalTransition
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger import events as ev
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import Finding, Report
 
 HELPER = Path(__file__).resolve()
@@ -28,19 +29,17 @@ def build_ledger(root: Path, requests: int = 3) -> tuple[FileLedger, list[str]]:
     rids = []
     for n in range(requests):
         rid = ledger.create_request(f"text {n} – ünïcode ✓", f"title {n}").packet.request_id
-        triage = {"kind": "bug", "route": ["dev", "qa"], "confidence": 0.8}
-        ledger.append(rid, "triage", Action.TRIAGED, triage)
-        ledger.transition(rid, State.ACCEPTED, "triage")
-        ledger.append(rid, "graph", Action.HANDOFF, {"from": "triage", "to": "dev"})
-        ledger.transition(rid, State.IN_PROGRESS, "graph")
-        ledger.append(
-            rid,
-            "dev",
-            Action.ROLE_COMPLETED,
-            {"role": "dev", "summary": "fixed", "usage": {"input_tokens": 10, "output_tokens": 5}},
+        triage = ev.Triaged(
+            kind="bug", severity="medium", priority="P3", confidence=0.8, route=["dev", "test"]
         )
+        ledger.append(rid, "triage", triage)
+        ledger.transition(rid, State.ACCEPTED, "triage")
+        ledger.append(rid, "graph", ev.Handoff(from_="triage", to=["dev"]))
+        ledger.transition(rid, State.IN_PROGRESS, "graph")
+        usage = Usage(input_tokens=10, output_tokens=5)
+        ledger.append(rid, "dev", ev.RoleCompleted(role="dev", summary="fixed", usage=usage))
         if n % 2:
-            ledger.append(rid, "graph", Action.BLOCKED, {"reason": "needs a human"})
+            ledger.append(rid, "graph", ev.Blocked(reason="needs a human"))
         rids.append(rid)
     return ledger, rids
 
@@ -96,10 +95,10 @@ def _mixed_worker(root: str, worker: str, creates: str, shared: str, go: str) ->
     for n in range(int(creates)):
         rid = ledger.create_request(f"worker {worker} #{n}", f"w{worker}-{n}").packet.request_id
         created.append(rid)
-        event = ledger.append(rid, f"w{worker}", Action.HANDOFF, {"n": n})
+        event = ledger.append(rid, f"w{worker}", ev.Handoff(from_=f"w{worker}", round=n + 1))
         appended.append([rid, event.seq])
         target = shared_ids[n % len(shared_ids)]
-        event = ledger.append(target, f"w{worker}", Action.ROLE_STARTED, {"worker": worker})
+        event = ledger.append(target, f"w{worker}", ev.RoleStarted(role=f"w{worker}"))
         appended.append([target, event.seq])
         if n < len(shared_ids):
             try:
@@ -115,7 +114,7 @@ def _append_loop(root: str, rid: str, ready: str) -> None:
     ledger = FileLedger(root)
     n = 0
     while True:
-        ledger.append(rid, "looper", Action.RUNTIME_RETRY, {"n": n, "pad": "x" * (n % 300)})
+        ledger.append(rid, "looper", ev.RuntimeRetry(attempt=n + 1, error="x" * (n % 300)))
         n += 1
         if n == 5:
             Path(ready).touch()

@@ -4,14 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator.accounting import (
-    DEFAULT_PRICES,
-    ModelPrice,
-    UsageLine,
-    estimate_cost,
-    summarize,
-)
+from orchestrator.accounting import DEFAULT_PRICES, ModelPrice, estimate_cost, total
 from orchestrator.config import load_config
+from orchestrator.ledger.fold import RoleRecord
 
 
 def test_default_models_of_every_runtime_are_priced() -> None:
@@ -39,12 +34,13 @@ def test_overrides_win_and_accept_config_sections(tmp_path, monkeypatch) -> None
 
 def test_summary_totals_and_flags_unpriced_models() -> None:
     lines = [
-        UsageLine(role="triage", model="claude-sonnet-4-6", input_tokens=1000, output_tokens=200),
-        UsageLine(role="dev", model="gpt-5.3-codex", input_tokens=3000, output_tokens=800),
+        RoleRecord(role="triage", model="claude-sonnet-4-6", input_tokens=1000, output_tokens=200),
+        RoleRecord(role="dev", model="gpt-5.3-codex", input_tokens=3000, output_tokens=800),
     ]
-    report = summarize(lines)
+    report = total(lines)
     assert (report.input_tokens, report.output_tokens) == (4000, 1000)
     assert report.cost_usd == pytest.approx(0.006 + 0.00525 + 0.0112)
     assert [line.cost_usd is not None for line in report.lines] == [True, True]
-    unknown = summarize([*lines, UsageLine(role="pm", model="mystery", input_tokens=1)])
+    assert report.total_tokens == 5000
+    unknown = total([*lines, RoleRecord(role="pm", model="mystery", input_tokens=1)])
     assert unknown.cost_usd is None and unknown.unpriced_models == ["mystery"]

@@ -20,11 +20,11 @@ from pydantic import BaseModel, Field
 
 from adapters.agents import process
 from adapters.agents.claude_code import ClaudeCodeRuntime
-from adapters.agents.cli import AgentCliRuntime, classify
+from adapters.agents.cli import AgentCliRuntime, AgentCliSettings, classify
 from adapters.agents.codex_cli import CodexCliRuntime
 from adapters.agents.copilot_cli import CopilotCliRuntime
 from adapters.agents.schema import strict_schema
-from adapters.base import AgentCall, RuntimeSettings
+from adapters.base import AgentCall
 from adapters.errors import AuthError, PermanentError, RuntimeTimeout, TransientError
 from adapters.executor import ChainExhausted, Executor, RetryPolicy
 
@@ -208,7 +208,8 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def runtime(name: str, **settings: Any) -> AgentCliRuntime:
-    return RUNTIMES[name](RuntimeSettings(**settings))
+    runtime = RUNTIMES[name]
+    return runtime(runtime.Settings(**settings))
 
 
 def call(workspace: Path | None, role: str = "dev", **kw: Any) -> AgentCall:
@@ -540,7 +541,7 @@ def test_garbage_falls_back_to_mock_through_the_executor(
     events: list[tuple[str, dict[str, Any]]] = []
     executor = Executor(
         policy=RetryPolicy(max_attempts=3, base_delay_s=0),
-        sink=lambda action, details: events.append((action, details)),
+        sink=lambda e: events.append((e.action, e.model_dump())),
         sleep=lambda _s: None,
     )
     reply = executor.run(call(workspace, request_text="Crash in parse()"), [name, "mock"])
@@ -559,7 +560,7 @@ def test_transient_cli_failures_are_retried_then_fall_back(
     events: list[str] = []
     executor = Executor(
         policy=RetryPolicy(max_attempts=2, base_delay_s=0),
-        sink=lambda action, details: events.append(action),
+        sink=lambda e: events.append(e.action),
         sleep=lambda _s: None,
     )
     reply = executor.run(call(workspace), ["codex-cli", "mock"])
@@ -651,7 +652,7 @@ def test_the_overall_deadline_cuts_a_cli_with_a_longer_timeout(
     from adapters.executor import ChainExhausted, Executor, RetryPolicy
 
     monkeypatch.setenv("FAKE_CLI_MODE", "hang")
-    settings = {"codex-cli": RuntimeSettings(timeout_s=30.0, kill_grace_s=0.1)}
+    settings = {"codex-cli": AgentCliSettings(timeout_s=30.0, kill_grace_s=0.1)}
     executor = Executor(settings=settings, policy=RetryPolicy(deadline_s=1.0, base_delay_s=0.0))
     started = time.monotonic()
     with pytest.raises(ChainExhausted):

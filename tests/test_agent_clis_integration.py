@@ -260,7 +260,8 @@ def test_real_cli_auth_failure_is_typed_and_falls_back(
     runtime: str, tmp_path: Path, homes: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A 401 from the provider surfaces as `auth` (never retried) and the chain moves on."""
-    from adapters.base import AgentCall, RuntimeSettings
+    from adapters.agents.cli import AgentCliSettings
+    from adapters.base import AgentCall
     from adapters.executor import Executor, RetryPolicy
     from roles.ops import OpsArtifact
 
@@ -278,11 +279,11 @@ def test_real_cli_auth_failure_is_typed_and_falls_back(
         )
         for name, value in environment(runtime, server, home).items():
             monkeypatch.setenv(name, value)
-        settings = RuntimeSettings(executable=str(executable), model="fake-model", timeout_s=120)
+        settings = AgentCliSettings(executable=str(executable), model="fake-model", timeout_s=120)
         executor = Executor(
             {runtime: settings},
             policy=RetryPolicy(max_attempts=3, base_delay_s=0),
-            sink=lambda action, details: events.append((action, details)),
+            sink=lambda e: events.append((e.action, e.model_dump())),
             sleep=lambda _s: None,
         )
         call = AgentCall(

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
-from adapters.base import AgentCall, RuntimeSettings
+from adapters.base import AgentCall
 from adapters.errors import AuthError, TransientError
 from adapters.executor import ChainExhausted, Executor, RetryPolicy
+from adapters.mock.runtime import MockSettings
 from roles.dev import DevArtifact
 
 
@@ -25,9 +26,9 @@ def test_trial_answered_with_auth_error_closes_the_circuit(tmp_path):
     policy = RetryPolicy(breaker_threshold=2, breaker_cooldown_s=0.0, base_delay_s=0.0)
     events: list[tuple[str, dict]] = []
     executor = Executor(
-        settings={"mock": RuntimeSettings.model_validate({"script": str(script)})},
+        settings={"mock": MockSettings(script=str(script))},
         policy=policy,
-        sink=lambda action, details: events.append((action, details)),
+        sink=lambda e: events.append((e.action, e.model_dump())),
         state_dir=tmp_path,
     )
     _open_mock_breaker(executor)

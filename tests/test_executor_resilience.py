@@ -7,11 +7,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import pytest
 
-from adapters.base import AgentCall, RawReply, RuntimeSettings, RuntimeStatus
+from adapters.base import AgentCall, RawReply, Runtime, RuntimeSettings
 from adapters.breaker import FILE_NAME, Breakers
 from adapters.errors import AdapterError, AuthError, TransientError
 from adapters.executor import ChainExhausted, Executor, RetryPolicy
@@ -22,19 +22,17 @@ from tests.fakes.server import FakeProvider, Reply, error, ok
 pytest_plugins = ("tests.fakes.fixtures",)
 
 
-class Scripted:
+class Scripted(Runtime[RuntimeSettings]):
     """An in-process runtime that raises or answers from a list (the last entry repeats)."""
 
     name: ClassVar[str] = "scripted"
 
     def __init__(self, *outcomes: AdapterError | Exception | str) -> None:
+        super().__init__(RuntimeSettings())
         self.outcomes = list(outcomes)
-        self.calls: list[AgentCall] = []
+        self.calls: list[AgentCall[Any]] = []
 
-    def status(self) -> RuntimeStatus:
-        return RuntimeStatus(usable=True, detail="test double")
-
-    def invoke(self, call: AgentCall) -> RawReply:
+    def invoke(self, call: AgentCall[Any]) -> RawReply:
         self.calls.append(call)
         outcome = self.outcomes[min(len(self.calls), len(self.outcomes)) - 1]
         if isinstance(outcome, BaseException):

@@ -8,10 +8,12 @@ import pytest
 
 from orchestrator.errors import IllegalTransition
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger import events as ev
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action
 from orchestrator.ledger.repository import Draft
 from orchestrator.ledger.verify import verify
+
+TRIAGED = ev.Triaged(kind="bug", severity="low", priority="P4", confidence=0.5)
 
 
 def _ledger(tmp_path: Path) -> tuple[FileLedger, str]:
@@ -24,7 +26,7 @@ def test_a_batch_is_chained_and_folds_in_order(tmp_path):
     events = ledger.append_many(
         rid,
         [
-            Draft(actor="triage", action=Action.TRIAGED, details={"kind": "bug"}),
+            Draft("triage", TRIAGED),
             Draft.state(State.ACCEPTED, "orchestrator", "triaged"),
             Draft.state(State.IN_PROGRESS, "orchestrator"),
         ],
@@ -49,4 +51,4 @@ def test_an_illegal_move_anywhere_in_a_batch_writes_nothing(tmp_path):
         )
     assert ledger.events_path(rid).read_bytes() == before
     assert FileLedger(ledger.root).view(rid).state is State.PROPOSED
-    assert ledger.append(rid, "x", Action.HANDOFF, {"to": ["dev"]}).seq == 2
+    assert ledger.append(rid, "x", ev.Handoff(from_="x", to=["dev"])).seq == 2

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger import events as ev
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import verify
 
 
@@ -36,7 +36,7 @@ def test_the_journal_is_folded_into_the_snapshot_when_it_grows(tmp_path):
     ledger, rids = _journaled(tmp_path)
     for _ in range(3):
         for rid in rids:
-            ledger.append(rid, "x", Action.BLOCKED, {"reason": "waiting on vendor " * 20})
+            ledger.append(rid, "x", ev.Blocked(reason="waiting on vendor " * 20))
     size = ledger.index_path.stat().st_size
     journal = ledger.index_store.journal
     assert not journal.exists() or journal.stat().st_size <= max(1, size // 2) + 4096

@@ -12,8 +12,9 @@ import pytest
 
 from orchestrator.errors import LedgerCorrupt
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger import events as ev
+from orchestrator.ledger.events import Action
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import verify
 from tests.ledger_helpers import lines_of, only_torn_tail, spawn, summary, write_lines
 
@@ -47,7 +48,7 @@ def test_sigkill_mid_appends_then_later_appends_work(tmp_path: Path) -> None:
         # that is a faithful older snapshot, not a failure
         assert report.findings == [] or only_torn_tail(report.findings), summary(report)
         fresh = FileLedger(root)
-        event = fresh.append(rid, "test", Action.HANDOFF, {"round": round_})
+        event = fresh.append(rid, "test", ev.Handoff(from_="test", round=round_))
         assert fresh.read_events(rid)[-1] == event
         assert not list(root.glob(".index.json.*.tmp")), "a killed index write left its temp"
         after = verify(fresh)
@@ -72,7 +73,7 @@ def _torn(ledger: FileLedger, rid: str, keep: int) -> tuple[bytes, int]:
 def test_simulated_torn_tail_is_reported_then_repaired(tmp_path: Path, keep: int) -> None:
     ledger = FileLedger(tmp_path / "coordination")
     rid = ledger.create_request("t", "torn").packet.request_id
-    ledger.append(rid, "dev", Action.HANDOFF, {"to": "qa"})
+    ledger.append(rid, "dev", ev.Handoff(from_="dev", to=["test"]))
     fragment, whole = _torn(ledger, rid, keep)
     # -1 keeps all but the newline: a complete-looking line that was never acknowledged
 
@@ -86,7 +87,7 @@ def test_simulated_torn_tail_is_reported_then_repaired(tmp_path: Path, keep: int
     ]
     assert [e.seq for e in ledger.read_events(rid)] == [1, 2], "the tail is not part of the record"
 
-    event = ledger.append(rid, "dev", Action.HANDOFF, {"to": "dev"})
+    event = ledger.append(rid, "dev", ev.Handoff(from_="dev", to=["dev"]))
     events = ledger.read_events(rid)
     assert [e.action for e in events] == [
         Action.REQUEST_CREATED,
@@ -130,7 +131,7 @@ def test_torn_first_line_is_reported_and_appends_refuse(tmp_path: Path) -> None:
         (f"events/{rid}.jsonl", 1, "first event is not REQUEST_CREATED"),
     ]
     with pytest.raises(LedgerCorrupt, match="no REQUEST_CREATED"):
-        FileLedger(ledger.root).append(rid, "dev", Action.HANDOFF, {})
+        FileLedger(ledger.root).append(rid, "dev", ev.Handoff(from_="dev"))
     assert path.read_bytes() == b"", "the torn fragment was quarantined, nothing was written"
     assert list(ledger.events_dir.glob(f"{rid}.jsonl.torn-*"))
     assert not verify(ledger).ok

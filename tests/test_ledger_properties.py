@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger import events as ev
 from orchestrator.ledger.canonical import canonical_bytes, event_hash
-from orchestrator.ledger.models import Action
+from orchestrator.ledger.events import Action
 from orchestrator.ledger.verify import verify
 from tests.ledger_helpers import build_ledger, lines_of, write_lines
 
@@ -143,21 +144,36 @@ def test_any_single_field_edit_breaks_verification(
         assert any(f.file == rel and f.line == line + 1 for f in report.findings), report
 
 
+handoffs = st.builds(
+    ev.Handoff,
+    from_=st.text(max_size=12),
+    to=st.lists(st.text(max_size=8), max_size=3),
+    round=st.integers(min_value=1, max_value=10**6),
+    summary=st.none() | st.text(max_size=40),
+)
+replays = st.builds(
+    ev.Replayed,
+    status=st.sampled_from(["unchanged", "changed", "error", "skipped"]),
+    error=st.none() | st.text(max_size=40),
+    latency_ms=st.floats(allow_nan=False, allow_infinity=False),
+)
+
+
 @SETTINGS
-@given(st.lists(json_objects, min_size=1, max_size=3), st.text(min_size=1, max_size=12))
+@given(st.lists(handoffs | replays, min_size=1, max_size=3), st.text(min_size=1, max_size=12))
 def test_appends_of_arbitrary_details_verify(
-    template: tuple[Path, list[str]], scratch: Path, details: list[dict[str, Any]], actor: str
+    template: tuple[Path, list[str]], scratch: Path, details: list[ev.Details], actor: str
 ) -> None:
     ledger = _fresh(template, scratch)
     rid = template[1][0]
     before = len(ledger.read_events(rid))
     for d in details:
-        ledger.append(rid, actor, Action.HANDOFF, d)
+        ledger.append(rid, actor, d)
     report = verify(ledger)
     assert report.ok, report
     assert report.stale == []
     events = FileLedger(ledger.root).read_events(rid)
-    assert [e.details for e in events[before:]] == details
+    assert [e.typed() for e in events[before:]] == details
     assert all(e.actor == actor for e in events[before:])
 
 

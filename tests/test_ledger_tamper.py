@@ -9,9 +9,9 @@ import pytest
 
 from orchestrator.errors import IllegalTransition, LedgerCorrupt, NotFoundError
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger import events as ev
 from orchestrator.ledger.canonical import canonical_bytes, event_hash
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action
 from orchestrator.ledger.verify import verify
 from tests.ledger_helpers import build_ledger, copy_ledger, lines_of, summary, write_lines
 
@@ -28,6 +28,10 @@ def ledger(template: tuple[Path, list[str]], tmp_path: Path) -> tuple[FileLedger
     """A fresh copy per test; the damage goes into the second request (7 events)."""
     root, rids = template
     return copy_ledger(root, tmp_path / "coordination"), rids[1]
+
+
+TRIAGED = ev.Triaged(kind="bug", severity="low", priority="P4", confidence=0.5)
+HANDOFF = ev.Handoff(from_="dev")
 
 
 def _events(ledger: FileLedger, rid: str) -> Path:
@@ -47,7 +51,7 @@ def test_changed_byte_is_an_edit(ledger: tuple[FileLedger, str]) -> None:
     led, rid = ledger
     path = _events(led, rid)
     lines = lines_of(path)
-    lines[3] = lines[3].replace(b'"to":"dev"', b'"to":"qa!"')
+    lines[3] = lines[3].replace(b'"to":["dev"]', b'"to":["qa!"]')
     write_lines(path, lines)
     assert summary(verify(led)) == [(f"events/{rid}.jsonl", 4, "edited (hash mismatch)")]
 
@@ -241,7 +245,7 @@ def test_stale_index_is_not_a_failure(ledger: tuple[FileLedger, str]) -> None:
     """A crash between an event's fsync and the index write leaves a faithful older entry."""
     led, rid = ledger
     before = led.index_path.read_bytes()
-    led.append(rid, "triage", Action.TRIAGED, {"kind": "bug", "severity": "low"})
+    led.append(rid, "triage", TRIAGED)
     led.index_path.write_bytes(before)
     report = verify(led)
     assert report.ok
@@ -275,7 +279,7 @@ def test_damaged_chain_refuses_appends(ledger: tuple[FileLedger, str]) -> None:
     del lines[2]
     write_lines(path, lines)
     with pytest.raises(LedgerCorrupt, match="line 3"):
-        FileLedger(led.root).append(rid, "dev", Action.HANDOFF, {})
+        FileLedger(led.root).append(rid, "dev", HANDOFF)
     assert lines_of(path) == lines
 
 
@@ -330,7 +334,7 @@ def test_appends_never_conjure_an_unknown_request(tmp_path: Path) -> None:
     led.create_request("t", "title")
     ghost = "REQ-20250101-0042"
     with pytest.raises(NotFoundError):
-        led.append(ghost, "dev", Action.HANDOFF, {})
+        led.append(ghost, "dev", HANDOFF)
     with pytest.raises(NotFoundError):
         led.transition(ghost, State.ACCEPTED, "dev")
     assert not led.events_path(ghost).exists()
@@ -341,7 +345,7 @@ def test_unserialisable_details_write_nothing(ledger: tuple[FileLedger, str]) ->
     led, rid = ledger
     before = _events(led, rid).read_bytes()
     with pytest.raises(ValueError):
-        led.append(rid, "dev", Action.HANDOFF, {"x": float("nan")})
+        led.append(rid, "dev", ev.RuntimeRetry(delay_s=float("nan")))
     assert _events(led, rid).read_bytes() == before
     assert verify(led).ok
 
@@ -377,6 +381,6 @@ def test_event_the_read_model_cannot_fold_writes_nothing(ledger: tuple[FileLedge
     led, rid = ledger
     before = _events(led, rid).read_bytes()
     with pytest.raises(ValueError):
-        led.append(rid, "dev", Action.ROLE_COMPLETED, {"summary": "no role named"})
+        led.append(rid, "dev", ev.RoleCompleted.model_construct(summary="no role named"))
     assert _events(led, rid).read_bytes() == before
     assert verify(led).ok

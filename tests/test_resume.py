@@ -256,7 +256,7 @@ def test_a_repeated_step_finds_the_ledger_ahead_and_only_moves_forward(ledger_di
     rec = Recorder(ledger, rid)
     for target in (State.ACCEPTED, State.IN_PROGRESS, State.DELIVERED, State.VERIFIED):
         rec.advance(target)
-    rec.reopen("not from VERIFIED")
+    rec.record(rec.reopening("not from VERIFIED"))
     rec.advance(State.CLOSED)
     states = [
         e["details"]["to"] for e in events_of(ledger_dir, rid) if e["action"] == "STATE_CHANGED"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.base import RuntimeSettings
 from adapters.claude import ClaudeRuntime
+from adapters.remote import RemoteSettings
 from tests.fakes.contract import RuntimeContract, triage_call
 from tests.fakes.fixtures import make_executor
 from tests.fakes.server import FakeProvider
@@ -37,9 +37,9 @@ def test_base_url_from_environment_and_config_wins(
     fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url + "/")
-    runtime = ClaudeRuntime(RuntimeSettings(model="claude-haiku-4-5"))
+    runtime = ClaudeRuntime(RemoteSettings(model="claude-haiku-4-5"))
     assert runtime.base_url() == fake.url
     reply = runtime.invoke(triage_call())
     assert reply.model == "claude-haiku-4-5" and fake.model_requests()
-    configured = ClaudeRuntime(RuntimeSettings(base_url="http://127.0.0.1:9"))
+    configured = ClaudeRuntime(RemoteSettings(base_url="http://127.0.0.1:9"))
     assert configured.base_url() == "http://127.0.0.1:9"

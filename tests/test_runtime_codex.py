@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.base import RuntimeSettings
-from adapters.codex import CodexRuntime
+from adapters.codex import CodexRuntime, CodexSettings
 from tests.fakes.contract import RuntimeContract, triage_call
 from tests.fakes.fixtures import make_executor
 from tests.fakes.server import FakeProvider
@@ -40,7 +39,7 @@ def test_base_url_from_environment_and_reasoning_effort(
     fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_BASE_URL", fake.url + "/v1")
-    runtime = CodexRuntime(RuntimeSettings(reasoning_effort="low"))
+    runtime = CodexRuntime(CodexSettings(reasoning_effort="low"))
     runtime.invoke(triage_call())
     [request] = fake.model_requests()
     assert request.body["reasoning"] == {"effort": "low"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.base import RuntimeSettings
 from adapters.copilot import CopilotRuntime
+from adapters.remote import RemoteSettings
 from tests.fakes.contract import VALID_TRIAGE, RuntimeContract, credential, triage_call
 from tests.fakes.fixtures import KEYS, Events, make_executor
 from tests.fakes.server import FakeProvider, Reply, ok
@@ -61,13 +61,13 @@ def test_gh_token_is_used_when_github_token_is_absent(
 ) -> None:
     monkeypatch.delenv("GITHUB_TOKEN")
     fake.script(ok(VALID_TRIAGE))
-    runtime = CopilotRuntime(RuntimeSettings(base_url=fake.url))
+    runtime = CopilotRuntime(RemoteSettings(base_url=fake.url))
     assert "GH_TOKEN" in runtime.status().detail
     runtime.invoke(triage_call())
     assert credential(fake.model_requests()[0].headers) == KEYS["GH_TOKEN"]
 
 
 def test_default_endpoint_is_github_models() -> None:
-    runtime = CopilotRuntime(RuntimeSettings())
+    runtime = CopilotRuntime(RemoteSettings())
     assert runtime.base_url() == "https://models.github.ai/inference"
     assert runtime.model_for() == "openai/gpt-4.1"

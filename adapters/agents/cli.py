@@ -12,7 +12,7 @@ import os
 import re
 import shutil
 import tempfile
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,10 +24,11 @@ from pydantic import BaseModel, Field, JsonValue
 from adapters import secrets
 from adapters.agents import process
 from adapters.agents.schema import plain_schema
-from adapters.base import AgentCall, RawReply, RuntimeSettings, RuntimeStatus, Usage
+from adapters.base import AgentCall, RawReply, Runtime, RuntimeSettings, RuntimeStatus, Usage
 from adapters.errors import (
     AdapterError,
     AuthError,
+    NotReady,
     PermanentError,
     RuntimeTimeout,
     TransientError,
@@ -39,7 +40,7 @@ SKIP_DIRS = frozenset({".git", ".hg", ".svn", "node_modules", "__pycache__", ".v
 
 
 class AgentCliSettings(RuntimeSettings):
-    """`[runtimes.claude-code]` and friends; unknown keys stay allowed for forward compat."""
+    """`[runtimes.claude-code]` and friends."""
 
     executable: str | None = Field(default=None, description="path or name on PATH")
     extra_args: list[str] = Field(default_factory=list, description="appended before the prompt")
@@ -47,15 +48,15 @@ class AgentCliSettings(RuntimeSettings):
         default_factory=list, description='roles that may modify the workspace ("*" for all)'
     )
     env: dict[str, str] = Field(default_factory=dict, description="extra environment variables")
-    version_timeout_s: float = 10.0
-    kill_grace_s: float = process.KILL_GRACE_S
+    version_timeout_s: float = Field(default=10.0, gt=0)
+    kill_grace_s: float = Field(default=process.KILL_GRACE_S, ge=0)
 
 
 @dataclass
 class Invocation:
     """One call, resolved: where it runs, what it may do, and scratch space for the CLI."""
 
-    call: AgentCall
+    call: AgentCall[Any]
     executable: str
     workspace: Path
     writable: bool
@@ -76,16 +77,13 @@ class Outcome(BaseModel):
     extra: dict[str, JsonValue] = Field(default_factory=dict)
 
 
-class AgentCliRuntime(ABC):
+class AgentCliRuntime(Runtime[AgentCliSettings]):
     """Base class: subclasses set the class vars and implement `argv` and `parse`."""
 
-    name: ClassVar[str]
+    Settings: ClassVar[type[RuntimeSettings]] = AgentCliSettings
     default_executable: ClassVar[str]
     package: ClassVar[str]  # npm package, for install hints
     native_schema: ClassVar[bool] = False  # the CLI enforces the output schema itself
-
-    def __init__(self, settings: RuntimeSettings) -> None:
-        self.settings = AgentCliSettings.model_validate(settings.model_dump(exclude_unset=True))
 
     # -- vendor hooks ---------------------------------------------------------------------
 
@@ -101,7 +99,15 @@ class AgentCliRuntime(ABC):
     def parse(self, done: process.Finished, inv: Invocation) -> Outcome:
         """Read the CLI's output; raise an `adapters.errors` error for any failure signal."""
 
-    # -- the Runtime protocol -------------------------------------------------------------
+    # -- the Runtime contract -------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """The executable must be on PATH (or where `executable` says); nothing is run."""
+        if self._which(self._base_env()) is None:
+            raise NotReady(self._missing_hint())
+
+    def model_for(self, call: AgentCall[Any] | None = None) -> str:
+        return (call.model if call else None) or self.settings.model or f"{self.name}-default"
 
     def status(self) -> RuntimeStatus:
         executable = self._which(self._base_env())
@@ -114,7 +120,7 @@ class AgentCliRuntime(ABC):
             )
         return RuntimeStatus(usable=True, detail=f"{executable} (version {version})")
 
-    def invoke(self, call: AgentCall) -> RawReply:
+    def invoke(self, call: AgentCall[Any]) -> RawReply:
         env = self._base_env()
         executable = self._which(env)
         if executable is None:
@@ -159,7 +165,7 @@ class AgentCliRuntime(ABC):
         }
         return RawReply(
             text=outcome.text,
-            model=outcome.model or inv.model or f"{self.name}-default",
+            model=outcome.model or self.model_for(call),
             usage=outcome.usage,
             session_id=outcome.session_id,
             extra=extra,
@@ -184,7 +190,7 @@ class AgentCliRuntime(ABC):
         except OSError as exc:
             raise PermanentError(f"{self.name}: cannot start {inv.executable}: {exc}") from None
 
-    def _deadline(self, call: AgentCall) -> float:
+    def _deadline(self, call: AgentCall[Any]) -> float:
         """The call's timeout (which the executor already cut to what the overall deadline
         leaves), and never more than a `timeout_s` set on this runtime."""
         if "timeout_s" in self.settings.model_fields_set:
@@ -216,7 +222,9 @@ class AgentCliRuntime(ABC):
 # -- prompt -------------------------------------------------------------------------------
 
 
-def build_prompt(call: AgentCall, workspace: Path, writable: bool, *, native_schema: bool) -> str:
+def build_prompt(
+    call: AgentCall[Any], workspace: Path, writable: bool, *, native_schema: bool
+) -> str:
     """System and user prompt plus the ground rules of a headless run."""
     mode = (
         "You may edit files in this workspace to carry out your plan; keep changes minimal."

@@ -6,11 +6,11 @@ import json
 import random
 import threading
 import time
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import JsonValue
+from pydantic import Field, JsonValue
 
-from adapters.base import AgentCall, RawReply, RuntimeSettings, RuntimeStatus, Usage
+from adapters.base import AgentCall, RawReply, Runtime, RuntimeSettings, RuntimeStatus, Usage
 from adapters.errors import AdapterError, AuthError, InvalidReply, RuntimeTimeout, TransientError
 from adapters.mock import drafts, script
 from adapters.mock.classifier import classify
@@ -26,27 +26,37 @@ _FAILURES: dict[str, type[AdapterError]] = {
 
 
 class MockSettings(RuntimeSettings):
-    latency_ms: float = 0.0
-    fail_rate: float = 0.0
+    latency_ms: float = Field(default=0.0, ge=0, description="injected delay per call")
+    fail_rate: float = Field(default=0.0, ge=0, le=1, description="share of calls that fail")
     fail_kind: FailKind = "transient"
-    script: str = ""
+    script: str = Field(default="", description="a JSON/TOML file of replies, or inline JSON")
     seed: int = 0
 
 
-class MockRuntime:
+class MockRuntime(Runtime[MockSettings]):
     name: ClassVar[str] = "mock"
+    Settings: ClassVar[type[RuntimeSettings]] = MockSettings
+    default_model: ClassVar[str] = "mock-1"
 
-    def __init__(self, settings: RuntimeSettings) -> None:
-        self.settings = MockSettings.model_validate(settings.model_dump())
-        self._script = script.load(self.settings.script)
+    def __init__(self, settings: MockSettings) -> None:
+        super().__init__(settings)
+        self._script: dict[str, list[JsonValue]] | None = None
         self._turns: dict[str, int] = {}
         self._rng = random.Random(self.settings.seed)
         self._lock = threading.Lock()
 
-    def status(self) -> RuntimeStatus:
-        return RuntimeStatus(usable=True, detail="offline, no key needed")
+    def prepare(self) -> None:
+        """Read the script now: a bad one is a one-line error before anything is written."""
+        with self._lock:
+            if self._script is None:
+                self._script = script.load(self.settings.script)
 
-    def invoke(self, call: AgentCall) -> RawReply:
+    def status(self) -> RuntimeStatus:
+        base = super().status()
+        return base if not base.usable else RuntimeStatus(usable=True, detail="offline, no key")
+
+    def invoke(self, call: AgentCall[Any]) -> RawReply:
+        self.prepare()
         if self.settings.latency_ms:
             time.sleep(self.settings.latency_ms / 1000)
         with self._lock:
@@ -57,19 +67,19 @@ class MockRuntime:
         text = self._reply_text(call, scripted)
         return RawReply(
             text=text,
-            model=self.settings.model or "mock-1",
+            model=self.model_for(call),
             usage=Usage(input_tokens=_tokens(call.system + call.user), output_tokens=_tokens(text)),
         )
 
     def _next_scripted(self, role: str) -> JsonValue | None:
-        replies = self._script.get(role)
+        replies = (self._script or {}).get(role)
         if not replies:
             return None
         turn = self._turns.get(role, 0)
         self._turns[role] = turn + 1
         return replies[min(turn, len(replies) - 1)]
 
-    def _reply_text(self, call: AgentCall, scripted: JsonValue | None) -> str:
+    def _reply_text(self, call: AgentCall[Any], scripted: JsonValue | None) -> str:
         if isinstance(scripted, str):
             return scripted
         if isinstance(scripted, dict) and "$error" in scripted:

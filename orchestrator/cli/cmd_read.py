@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from rich.markup import escape
 from rich.table import Table
 
+from orchestrator.accounting import CostLine, total
 from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
 from orchestrator.config import Config, load_config
@@ -27,23 +28,12 @@ def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Confi
     return store, cfg
 
 
-class RoleCost(BaseModel):
-    role: str
-    runtime: str | None
-    model: str | None
-    round: int
-    input_tokens: int
-    output_tokens: int
-    latency_ms: float
-    cost_usd: float | None
-
-
 class ShowPayload(BaseModel):
     request: RequestPacket
     item: ItemView
     at: int | None
     status: str
-    roles: list[RoleCost]
+    roles: list[CostLine]
     total_tokens: int
     total_cost_usd: float | None
     events: list[LedgerEvent]
@@ -53,21 +43,6 @@ def _status(store: FileLedger, view: ItemView, at: int | None) -> str:
     if at is not None or not is_open(view.state):
         return view.state.value
     return "running" if runlock.is_running(store, view.request_id) else "interrupted"
-
-
-def _costs(view: ItemView, cfg: Config) -> list[RoleCost]:
-    """Every model call the item cost: the triage gate's, then each role's."""
-    from orchestrator.accounting import ModelPrice, estimate_cost
-
-    overrides = {m: ModelPrice(**p.model_dump()) for m, p in cfg.prices.items()}
-    calls = ([view.triage_call] if view.triage_call else []) + view.completed
-    return [
-        RoleCost(
-            **r.model_dump(exclude={"summary"}),
-            cost_usd=estimate_cost(r.model or "", r.input_tokens, r.output_tokens, overrides),
-        )
-        for r in calls
-    ]
 
 
 def list_command(
@@ -124,16 +99,15 @@ def _show(request_id, at, as_json, ledger, config) -> None:
     from orchestrator.ledger import fold
 
     view = fold(request_id, shown)
-    roles = _costs(view, cfg)
-    costs = [r.cost_usd for r in roles]
+    costs = total(view.calls, cfg.prices)
     payload = ShowPayload(
         request=store.read_request(request_id),
         item=view,
         at=at,
         status=_status(store, view, at),
-        roles=roles,
-        total_tokens=sum(r.input_tokens + r.output_tokens for r in roles),
-        total_cost_usd=None if not costs or None in costs else round(sum(costs), 6),  # type: ignore[arg-type]
+        roles=costs.lines,
+        total_tokens=costs.total_tokens,
+        total_cost_usd=costs.cost_usd if costs.lines else None,
         events=shown,
     )
     if as_json:

@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from adapters import registry
-from adapters.base import RuntimeSettings
+from adapters.base import ProbeResult, Runtime
 from adapters.breaker import STATE_SUBDIR, Breakers, BreakerState
 from adapters.errors import AdapterError
-from adapters.remote import ProbeResult
 from adapters.secrets import redact
+from orchestrator.config import Config
 from roles.registry import ROLE_NAMES
 
 PROBE_FAILED_EXIT = 6  # the CLI's exit code for runtime failures
@@ -48,7 +48,7 @@ class RuntimesReport(BaseModel):
     runtimes: list[RuntimeRow]
 
 
-def runtimes_command(config: Any, probe: bool, as_json: bool) -> int:
+def runtimes_command(config: Config, probe: bool, as_json: bool) -> int:
     """Build the report, print it (rich or JSON), and return the exit code."""
     report = build_report(config, probe=probe)
     if as_json:
@@ -63,39 +63,36 @@ def runtimes_command(config: Any, probe: bool, as_json: bool) -> int:
     return PROBE_FAILED_EXIT if failed else 0
 
 
-def build_report(config: Any, *, probe: bool = False) -> RuntimesReport:
+def build_report(config: Config, *, probe: bool = False) -> RuntimesReport:
     state_dir = Path(config.ledger_path) / STATE_SUBDIR
-    policy = getattr(config, "retry", None)
     breakers = Breakers(
         state_dir,
-        threshold=getattr(policy, "breaker_threshold", 5),
-        cooldown_s=getattr(policy, "breaker_cooldown_s", 60.0),
+        threshold=config.retry.breaker_threshold,
+        cooldown_s=config.retry.breaker_cooldown_s,
     )
     states = breakers.snapshot() if state_dir.is_dir() else {}
     rows = [_row(name, config, breakers, states.get(name), probe) for name in registry.names()]
-    return RuntimesReport(
-        config=str(getattr(config, "source", "")), state_dir=str(state_dir), runtimes=rows
-    )
+    return RuntimesReport(config=config.source, state_dir=str(state_dir), runtimes=rows)
 
 
 def _row(
-    name: str, config: Any, breakers: Breakers, state: BreakerState | None, probe: bool
+    name: str, config: Config, breakers: Breakers, state: BreakerState | None, probe: bool
 ) -> RuntimeRow:
     primary, fallback = _roles_of(name, config)
-    settings = _settings(config, name)
+    runtime: Runtime[Any] | None = None
     try:
-        runtime = registry.create(name, settings)
+        runtime = registry.create(name, config.runtimes.get(name))
         status = runtime.status()
         usable, detail = status.usable, status.detail
     except AdapterError as exc:
-        runtime, usable, detail = None, False, str(exc)
+        usable, detail = False, str(exc)
     except Exception as exc:  # a plugin that cannot even start is reported, not fatal
-        runtime, usable, detail = None, False, f"cannot start: {type(exc).__name__}: {exc}"
+        usable, detail = False, f"cannot start: {type(exc).__name__}: {exc}"
     row = RuntimeRow(
         name=name,
         usable=usable,
         detail=redact(detail),
-        model=_model_of(runtime, settings),
+        model=runtime.model_for() if runtime is not None else None,
         breaker=_breaker_view(breakers, state),
         roles=primary,
         fallback_for=fallback,
@@ -105,52 +102,26 @@ def _row(
     return row
 
 
-def _probe(runtime: Any, usable: bool, detail: str) -> ProbeResult:
+def _probe(runtime: Runtime[Any] | None, usable: bool, detail: str) -> ProbeResult:
     if runtime is None or not usable:
         return ProbeResult(ok=False, error_kind="unusable", detail=redact(detail))
-    prober = getattr(runtime, "probe", None)
-    if prober is None:  # offline runtimes (mock) and plugins without a probe
-        return ProbeResult(ok=True, latency_ms=0.0, detail="no network probe; status only")
     try:
-        result = prober()
-    except Exception as exc:
+        result = runtime.probe()
+    except Exception as exc:  # a plugin's probe that raises is a failed probe, not a crash
         return ProbeResult(ok=False, error_kind="error", detail=redact(f"{exc}"))
-    if isinstance(result, ProbeResult):
-        return result.model_copy(update={"detail": redact(result.detail)})
-    return ProbeResult.model_validate(result, from_attributes=True)
+    return result.model_copy(update={"detail": redact(result.detail)})
 
 
-def _roles_of(name: str, config: Any) -> tuple[list[str], list[str]]:
+def _roles_of(name: str, config: Config) -> tuple[list[str], list[str]]:
     primary: list[str] = []
     fallback: list[str] = []
     for role in ROLE_NAMES:
-        chain = _chain(config, role)
-        if chain and chain[0] == name:
+        chain = config.chain_for(role)
+        if chain[0] == name:
             primary.append(role)
         elif name in chain[1:]:
             fallback.append(role)
     return primary, fallback
-
-
-def _chain(config: Any, role: str) -> list[str]:
-    if hasattr(config, "chain_for"):
-        return list(config.chain_for(role))
-    first = getattr(config, "roles", {}).get(role, "mock")
-    rest = getattr(config, "fallback", {}).get(role, [])
-    return list(dict.fromkeys([first, *rest]))
-
-
-def _settings(config: Any, name: str) -> RuntimeSettings:
-    if hasattr(config, "settings_for"):
-        return config.settings_for(name)
-    return getattr(config, "runtimes", {}).get(name) or RuntimeSettings()
-
-
-def _model_of(runtime: Any, settings: RuntimeSettings) -> str | None:
-    model_for = getattr(runtime, "model_for", None)
-    if callable(model_for):
-        return str(model_for())
-    return settings.model
 
 
 def _breaker_view(breakers: Breakers, state: BreakerState | None) -> BreakerView:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sys
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from orchestrator.ledger import events as ev
 from orchestrator.ledger.fold import ItemView
 from orchestrator.ledger.models import LedgerEvent
 
@@ -49,31 +50,34 @@ def list_table(views: list[ItemView]) -> Table:
 
 
 def _brief(event: LedgerEvent) -> str:
-    d = event.details
-    action = event.action.value
-    if action == "STATE_CHANGED":
-        return f"{d.get('from')} → {d.get('to')}" + (
-            f"  ({d['reason']})" if d.get("reason") else ""
-        )
-    if action == "TRIAGED":
-        return f"{d.get('kind')}/{d.get('severity')}/{d.get('priority')} via {d.get('runtime')}"
-    if action in ("ROLE_STARTED", "ROLE_COMPLETED", "ROLE_FAILED"):
-        tail = f" via {d.get('runtime')}" if d.get("runtime") else f": {d.get('error', '')}"
-        return f"{d.get('role')} round {d.get('round')}{tail}"
-    if action == "HANDOFF":
-        return f"{d.get('from')} → {', '.join(map(str, d.get('to') or []))}"
-    if action == "REVIEW_REJECTED":
-        concerns = "; ".join(map(str, d.get("concerns") or []))
-        return f"{d.get('reviewer')} → {d.get('senders')}: {concerns}"
-    if action in ("BLOCKED",):
-        return str(d.get("reason", ""))
-    if action.startswith("RUNTIME_") or action.startswith("CIRCUIT_"):
-        return ", ".join(
-            f"{k}={v}"
-            for k, v in d.items()
-            if k in ("role", "runtime", "from_runtime", "to_runtime", "error_kind", "attempt")
-        )
-    return ", ".join(f"{k}={v}" for k, v in list(d.items())[:3])
+    """One line about an event, read through its action's model."""
+    try:
+        d = event.typed()
+    except ValidationError:
+        return "(details unreadable: run `orchestrate verify`)"
+    if isinstance(d, ev.StateChanged):
+        moved = f"{d.from_} → {d.to}"
+        return f"{moved}  ({d.reason})" if d.reason else moved
+    if isinstance(d, ev.Triaged):
+        return f"{d.kind}/{d.severity}/{d.priority} via {d.runtime}"
+    if isinstance(d, ev.RoleStarted | ev.RoleCompleted):
+        return f"{d.role} round {d.round} via {d.runtime}"
+    if isinstance(d, ev.RoleFailed):
+        return f"{d.role} round {d.round}: {d.error}"
+    if isinstance(d, ev.Handoff):
+        return f"{d.from_} → {', '.join(d.to)}"
+    if isinstance(d, ev.ReviewRejected):
+        return f"{d.reviewer} → {', '.join(d.senders)}: {'; '.join(d.concerns)}"
+    if isinstance(d, ev.Blocked):
+        return d.reason
+    if isinstance(d, ev.RuntimeFallback):
+        return f"{d.role}: {d.from_runtime} → {d.to_runtime} ({d.error_kind})"
+    if isinstance(d, ev.RuntimeEvent):
+        return ", ".join(f"{k}={v}" for k, v in d.model_dump(include=_RUNTIME_KEYS).items() if v)
+    return ", ".join(f"{k}={v}" for k, v in list(event.details.items())[:3])
+
+
+_RUNTIME_KEYS = {"role", "runtime", "error_kind", "attempt"}
 
 
 def timeline(events: list[LedgerEvent]) -> Table:

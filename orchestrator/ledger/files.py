@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, JsonValue, ValidationError
@@ -13,11 +13,19 @@ from pydantic import BaseModel, JsonValue, ValidationError
 from orchestrator.errors import LedgerCorrupt, NotFoundError
 from orchestrator.ledger import fsio, ids
 from orchestrator.ledger.canonical import GENESIS, canonical_bytes, event_hash, sha256_hex
+from orchestrator.ledger.events import (
+    Action,
+    Details,
+    LedgerRepaired,
+    RequestCreated,
+    StateChanged,
+    dump,
+)
 from orchestrator.ledger.fold import INDEXED, ItemView, advance, fold, index_entry
 from orchestrator.ledger.index_store import IndexStore
 from orchestrator.ledger.lifecycle import State, check_transition
 from orchestrator.ledger.locks import ProcessFileLock
-from orchestrator.ledger.models import Action, LedgerEvent, RequestPacket, iso, utc_now
+from orchestrator.ledger.models import LedgerEvent, RequestPacket, iso, utc_now
 from orchestrator.ledger.repository import Created, Draft
 
 _LOCK_STRIPES = 64
@@ -108,17 +116,13 @@ class FileLedger:
             packet = self._write_packet(now, text, title, source, idempotency_key)
             # the first event lands before the id lock is let go, so no reader ever finds a
             # packet without its history (lock order: ids → request stripe → index)
-            self.append(
-                packet.request_id,
-                "orchestrator",
-                Action.REQUEST_CREATED,
-                {
-                    "title": title,
-                    "source": source,
-                    "packet_sha256": packet_sha256(packet),
-                    "idempotency_key": idempotency_key,
-                },
+            created = RequestCreated(
+                title=title,
+                source=source,
+                packet_sha256=packet_sha256(packet),
+                idempotency_key=idempotency_key,
             )
+            self.append(packet.request_id, "orchestrator", created)
             if idempotency_key is not None:
                 self._remember_key(idempotency_key, packet.request_id)
             self._remember_text(text, packet.request_id)
@@ -194,16 +198,9 @@ class FileLedger:
         return self._idempotent_hit(key)
 
     # -- appends ----------------------------------------------------------------
-    def append(
-        self,
-        request_id: str,
-        actor: str,
-        action: Action,
-        details: Mapping[str, JsonValue] | None = None,
-    ) -> LedgerEvent:
+    def append(self, request_id: str, actor: str, details: Details) -> LedgerEvent:
         """Append one event durably; the per-request lock makes `seq`/`prev` race-free."""
-        draft = Draft(actor=actor, action=action, details=dict(details or {}))
-        return self.append_many(request_id, [draft])[0]
+        return self.append_many(request_id, [Draft(actor, details)])[0]
 
     def transition(self, request_id: str, target: State, actor: str, reason: str = "") -> None:
         """Check the lifecycle table under the lock; an illegal move raises and writes nothing."""
@@ -229,11 +226,11 @@ class FileLedger:
         for draft in drafts:
             if seq == 0:
                 self._check_first(request_id, draft.action)
-            details = dict(draft.details)
-            if draft.action is Action.STATE_CHANGED:
-                target = State(str(details["to"]))
-                check_transition(view.state, target)
-                details = {"from": view.state.value, **details}
+            typed = draft.details
+            if isinstance(typed, StateChanged):
+                check_transition(view.state, typed.to)
+                typed = typed.model_copy(update={"from_": view.state})
+            details = dump(typed)
             body = {
                 "seq": seq + 1,
                 "ts": iso(utc_now()),
@@ -309,15 +306,12 @@ class FileLedger:
         fsio.create_exclusive(quarantine, fragment)
         fsio.truncate_to(path, head.size)
         if head.seq:
-            note = Draft(
-                actor="ledger",
-                action=Action.LEDGER_REPAIRED,
-                details={
-                    "torn_bytes": len(fragment),
-                    "fragment_sha256": sha256_hex(fragment),
-                    "quarantined_to": quarantine.name,
-                },
+            repaired = LedgerRepaired(
+                torn_bytes=len(fragment),
+                fragment_sha256=sha256_hex(fragment),
+                quarantined_to=quarantine.name,
             )
+            note = Draft("ledger", repaired)
             self._append_locked(request_id, path, head, [note])
         return self._heads[request_id]
 

@@ -7,8 +7,17 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from orchestrator.ledger.events import (
+    Action,
+    Blocked,
+    CallRecord,
+    RequestCreated,
+    RoleCompleted,
+    StateChanged,
+    Triaged,
+)
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action, LedgerEvent
+from orchestrator.ledger.models import LedgerEvent
 
 
 class RoleRecord(BaseModel):
@@ -43,6 +52,11 @@ class ItemView(BaseModel):
     indexed_seq: int = 0
     indexed_at: str | None = None
 
+    @property
+    def calls(self) -> list[RoleRecord]:
+        """Every model call the item cost: the triage gate's, then each role's."""
+        return ([self.triage_call] if self.triage_call else []) + self.completed
+
 
 # The events that change what `list` shows; only they rewrite index.json.
 INDEXED: frozenset[Action] = frozenset(
@@ -63,32 +77,46 @@ def index_entry(view: ItemView) -> dict[str, Any]:
     return {**dumped, "updated_at": view.indexed_at, "last_seq": view.indexed_seq}
 
 
+def _call_fields(role: str, call: CallRecord) -> dict[str, Any]:
+    return {
+        "role": role,
+        "runtime": call.runtime,
+        "model": call.model,
+        "input_tokens": call.usage.input_tokens,
+        "output_tokens": call.usage.output_tokens,
+        "latency_ms": call.latency_ms,
+    }
+
+
 def _step(item: dict[str, Any], event: LedgerEvent) -> None:
-    """Advance the item's fields by one event. Plain dict work, validated once at the end:
-    `verify` and `reindex` fold every event, and model attribute writes cost 4x as much."""
-    d = event.details
-    if event.action is Action.REQUEST_CREATED:
-        item["title"] = str(d.get("title", ""))
+    """Advance the item's fields by one event, reading details through their models. Plain
+    dict work, validated once at the end: `verify` and `reindex` fold every event."""
+    action = event.action
+    if action is Action.REQUEST_CREATED:
+        item["title"] = event.read(RequestCreated).title
         item["created_at"] = event.ts
-    elif event.action is Action.TRIAGED:
-        item["kind"] = _opt(d.get("kind"))
-        item["severity"] = _opt(d.get("severity"))
-        item["priority"] = _opt(d.get("priority"))
-        conf = d.get("confidence")
-        item["confidence"] = float(conf) if isinstance(conf, int | float) else None
-        route = d.get("route")
-        item["route"] = [str(r) for r in route] if isinstance(route, list) else []
-        item["triage_call"] = _role_fields({**d, "role": "triage"})
-    elif event.action is Action.STATE_CHANGED:
-        item["state"] = State(str(d.get("to")))
-    elif event.action is Action.ROLE_COMPLETED:
-        item.setdefault("completed", []).append(_role_fields(d))
-    elif event.action is Action.BLOCKED:
-        item["blocked_reason"] = _opt(d.get("reason"))
+    elif action is Action.TRIAGED:
+        triaged = event.read(Triaged)
+        item.update(
+            kind=triaged.kind,
+            severity=triaged.severity,
+            priority=triaged.priority,
+            confidence=triaged.confidence,
+            route=triaged.route,
+            triage_call=_call_fields("triage", triaged),
+        )
+    elif action is Action.STATE_CHANGED:
+        item["state"] = event.read(StateChanged).to
+    elif action is Action.ROLE_COMPLETED:
+        done = event.read(RoleCompleted)
+        record = {**_call_fields(done.role, done), "round": done.round, "summary": done.summary}
+        item.setdefault("completed", []).append(record)
+    elif action is Action.BLOCKED:
+        item["blocked_reason"] = event.read(Blocked).reason
     item["last_seq"] = event.seq
     item["head"] = event.hash
     item["updated_at"] = event.ts
-    if event.action in INDEXED:
+    if action in INDEXED:
         item["indexed_seq"] = event.seq
         item["indexed_at"] = event.ts
 
@@ -98,24 +126,6 @@ def advance(view: ItemView, event: LedgerEvent) -> ItemView:
     item = view.model_dump()
     _step(item, event)
     return ItemView.model_validate(item)
-
-
-def _opt(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def _role_fields(d: dict[str, Any]) -> dict[str, Any]:
-    usage = d.get("usage") if isinstance(d.get("usage"), dict) else {}
-    return {
-        "role": d.get("role"),
-        "runtime": d.get("runtime"),
-        "model": d.get("model"),
-        "round": d.get("round", 1),
-        "summary": d.get("summary", ""),
-        "input_tokens": usage.get("input_tokens", 0) or 0,
-        "output_tokens": usage.get("output_tokens", 0) or 0,
-        "latency_ms": d.get("latency_ms", 0.0) or 0.0,
-    }
 
 
 def fold(request_id: str, events: Iterable[LedgerEvent], upto: int | None = None) -> ItemView:

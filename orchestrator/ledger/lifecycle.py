@@ -45,3 +45,14 @@ def check_transition(current: State, target: State) -> None:
     """Raise IllegalTransition (writing nothing) unless `current → target` is in the table."""
     if target not in TRANSITIONS[current]:
         raise IllegalTransition(f"illegal transition {current} → {target}")
+
+
+# the forward path in order (the enum's order); BLOCKED sits outside it
+FORWARD: tuple[State, ...] = tuple(s for s in State if s is not State.BLOCKED)
+_RANK: dict[State, int] = {state: rank for rank, state in enumerate(FORWARD)}
+
+
+def is_behind(current: State, target: State) -> bool:
+    """Whether the forward path has yet to reach `target` from `current`. From BLOCKED it has
+    (the move is then refused by `check_transition`, as it must be)."""
+    return _RANK.get(current, -1) < _RANK[target]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from enum import StrEnum
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from orchestrator.ledger.events import MODELS, Action, D, Details
 
 
 def utc_now() -> datetime:
@@ -15,25 +17,6 @@ def utc_now() -> datetime:
 def iso(ts: datetime) -> str:
     """UTC ISO-8601 with microseconds and a `Z`, the one timestamp format in the ledger."""
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-class Action(StrEnum):
-    REQUEST_CREATED = "REQUEST_CREATED"
-    TRIAGED = "TRIAGED"
-    STATE_CHANGED = "STATE_CHANGED"
-    ROLE_STARTED = "ROLE_STARTED"
-    HANDOFF = "HANDOFF"
-    ROLE_COMPLETED = "ROLE_COMPLETED"
-    ROLE_FAILED = "ROLE_FAILED"
-    REVIEW_REJECTED = "REVIEW_REJECTED"
-    RUNTIME_RETRY = "RUNTIME_RETRY"
-    RUNTIME_FALLBACK = "RUNTIME_FALLBACK"
-    CIRCUIT_OPENED = "CIRCUIT_OPENED"
-    CIRCUIT_CLOSED = "CIRCUIT_CLOSED"
-    BLOCKED = "BLOCKED"
-    REPLAYED = "REPLAYED"
-    RESUMED = "RESUMED"
-    LEDGER_REPAIRED = "LEDGER_REPAIRED"
 
 
 class RequestPacket(BaseModel):
@@ -62,3 +45,13 @@ class LedgerEvent(BaseModel):
     details: dict[str, JsonValue] = Field(default_factory=dict)
     prev: str
     hash: str
+
+    def read(self, model: type[D]) -> D:
+        """The details through their action's model; asking for another action's is a bug."""
+        if model.action != self.action:
+            raise TypeError(f"event {self.seq} is {self.action}, not {model.action}")
+        return model.model_validate(self.details)
+
+    def typed(self) -> Details:
+        """The details through the model of whatever action this is."""
+        return cast(Details, MODELS[self.action].model_validate(self.details))

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
-from pydantic import BaseModel, JsonValue
+from pydantic import BaseModel
 
+from orchestrator.ledger.events import Action, Details, StateChanged
 from orchestrator.ledger.fold import ItemView
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action, LedgerEvent, RequestPacket
+from orchestrator.ledger.models import LedgerEvent, RequestPacket
 
 
-class Draft(BaseModel):
+@dataclass(frozen=True)
+class Draft:
     """An event not yet written: `append_many` chains, checks and writes several at once.
 
     A STATE_CHANGED draft names only `to` (and `reason`); the ledger fills `from` under its
@@ -20,14 +23,15 @@ class Draft(BaseModel):
     """
 
     actor: str
-    action: Action
-    details: dict[str, JsonValue] = {}
+    details: Details
+
+    @property
+    def action(self) -> Action:
+        return Action(type(self.details).action)
 
     @classmethod
     def state(cls, target: State, actor: str, reason: str = "") -> Draft:
-        return cls(
-            actor=actor, action=Action.STATE_CHANGED, details={"to": target.value, "reason": reason}
-        )
+        return cls(actor=actor, details=StateChanged(to=target, reason=reason))
 
 
 class Created(BaseModel):
@@ -42,13 +46,7 @@ class LedgerRepository(Protocol):
         self, text: str, title: str, *, source: str = "cli", idempotency_key: str | None = None
     ) -> Created: ...
 
-    def append(
-        self,
-        request_id: str,
-        actor: str,
-        action: Action,
-        details: Mapping[str, JsonValue] | None = None,
-    ) -> LedgerEvent: ...
+    def append(self, request_id: str, actor: str, details: Details) -> LedgerEvent: ...
 
     def append_many(self, request_id: str, drafts: Sequence[Draft]) -> list[LedgerEvent]: ...
 

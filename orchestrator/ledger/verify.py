@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field, ValidationError
 
 from orchestrator.ledger import ids
 from orchestrator.ledger.canonical import GENESIS, event_hash, sha256_hex
+from orchestrator.ledger.events import Action, RequestCreated
 from orchestrator.ledger.files import FileLedger, packet_sha256, parse_line
 from orchestrator.ledger.fold import ItemView, fold, index_entry
-from orchestrator.ledger.models import Action, LedgerEvent, RequestPacket
+from orchestrator.ledger.models import LedgerEvent, RequestPacket
 
 
 class Finding(BaseModel):
@@ -164,7 +165,11 @@ def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> li
         return [
             Finding(file=f"events/{rid}.jsonl", line=1, reason="first event is not REQUEST_CREATED")
         ]
-    if events[0].details.get("packet_sha256") != packet_sha256(packet):
+    try:
+        recorded = events[0].read(RequestCreated).packet_sha256
+    except ValidationError:
+        return [Finding(file=f"events/{rid}.jsonl", line=1, reason="REQUEST_CREATED unreadable")]
+    if recorded != packet_sha256(packet):
         return [
             Finding(file=rel, reason="request file edited (sha256 differs from REQUEST_CREATED)")
         ]

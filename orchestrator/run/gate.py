@@ -1,50 +1,47 @@
-"""The triage gate: one runtime call with the `triage` prompt → a validated TriageDecision.
+"""The triage gate: where an item's kind, severity and priority are decided.
 
-`triage` and `submit` both come through here, and so does `replay` (with a recorded reply
-instead of a live call), so a decision is always derived by the same code.
+One runtime call with the `triage` prompt returns a validated `TriageDecision`, which the
+routing matrix turns into stages. `triage` and `submit` both come through here, and so does
+`replay` (with a recorded reply instead of a live call), so a decision is always derived by
+the same code.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, JsonValue
+from pydantic import BaseModel
 
 import prompts
 from adapters.base import AgentCall, AgentReply
 from adapters.executor import Executor, extract_json
 from orchestrator.config import Config
+from orchestrator.ledger.events import Triaged
 from orchestrator.run import prompting, routing
 from roles.triage import TriageDecision
 
 
-class Triaged(BaseModel):
-    """A decision with its route and the record needed to replay it."""
+class Verdict(BaseModel):
+    """A decision with its route and the reply it came from (enough to replay it)."""
 
     decision: TriageDecision
     stages: list[list[str]]
-    reply: AgentReply
+    reply: AgentReply[TriageDecision]
 
     @property
     def route(self) -> list[str]:
         return routing.flatten(self.stages)
 
-    def ledger_details(self) -> dict[str, JsonValue]:
-        prompt = prompts.load("triage")
-        return {
-            **self.decision.model_dump(mode="json"),
-            "route": self.route,
-            "stages": self.stages,
-            "runtime": self.reply.runtime,
-            "model": self.reply.model,
-            "prompt": prompt.name,
-            "prompt_sha256": prompt.sha256,
-            "raw": self.reply.raw,
-            "usage": self.reply.usage.model_dump(),
-            "latency_ms": self.reply.latency_ms,
-            "attempts": self.reply.attempts,
-        }
+    def record(self) -> Triaged:
+        """The TRIAGED event's details."""
+        return Triaged.of(
+            self.reply,
+            prompts.load("triage"),
+            **self.decision.model_dump(),
+            route=self.route,
+            stages=self.stages,
+        )
 
 
-def triage_call(text: str) -> AgentCall:
+def triage_call(text: str) -> AgentCall[TriageDecision]:
     prompt = prompts.load("triage")
     return AgentCall(
         role="triage",
@@ -59,10 +56,9 @@ def route_for(config: Config, decision: TriageDecision) -> list[list[str]]:
     return routing.resolve(config.routing.matrix[decision.kind], decision.severity)
 
 
-def triage(config: Config, executor: Executor, text: str) -> Triaged:
+def triage(config: Config, executor: Executor, text: str) -> Verdict:
     reply = executor.run(triage_call(text), config.chain_for("triage"))
-    decision = TriageDecision.model_validate(reply.output.model_dump())
-    return Triaged(decision=decision, stages=route_for(config, decision), reply=reply)
+    return Verdict(decision=reply.output, stages=route_for(config, reply.output), reply=reply)
 
 
 def reparse(raw: str) -> TriageDecision:

@@ -7,36 +7,18 @@ stage run as parallel tasks of one superstep; `review` then judges their hand-of
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Send
 
-from orchestrator.run.nodes import RoleTask, Work
+from orchestrator.run.context import RunContext
+from orchestrator.run.nodes import Nodes
+from orchestrator.run.state import RoleTask, RunState
 
-
-def _merge(left: dict, right: dict) -> dict:
-    return {**left, **right}
-
-
-def _latest(left: int, right: int) -> int:
-    return max(left, right)
-
-
-class RunState(TypedDict, total=False):
-    request_id: str
-    decision: dict[str, Any]
-    stages: list[list[str]]
-    stage: int
-    pending: list[str]
-    artifacts: Annotated[dict[str, dict[str, Any]], _merge]
-    runs: Annotated[dict[str, int], _merge]
-    failed: Annotated[dict[str, str], _merge]
-    concerns: dict[str, list[str]]
-    bounces: dict[str, int]
-    outcome: str | None
-    # the last ledger seq this step's writes are covered by: ties a checkpoint to `show --at`
-    ledger_seq: Annotated[int, _latest]
+Graph = CompiledStateGraph[RunState, RunContext, RunState, RunState]
 
 
 def _dispatch(state: RunState) -> list[Send] | str:
@@ -56,18 +38,18 @@ def _dispatch(state: RunState) -> list[Send] | str:
                 decision=state["decision"],
                 artifacts=state.get("artifacts", {}),
                 concerns=state.get("concerns", {}).get(role, []),
-            ).model_dump(),
+            ),
         )
         for role in state["pending"]
     ]
 
 
-def build(work: Work, checkpointer: Any | None = None) -> Any:
-    """Compile the graph; `work` holds the ledger, config and runtimes the nodes act on."""
-    graph = StateGraph(RunState)
-    graph.add_node("triage", work.triage_node)
-    graph.add_node("role", work.role_node)
-    graph.add_node("review", work.review_node)
+def build(nodes: Nodes, checkpointer: BaseCheckpointSaver[Any] | None = None) -> Graph:
+    """Compile the graph; `nodes` hold the ledger and config, each run brings its context."""
+    graph = StateGraph(RunState, context_schema=RunContext)
+    graph.add_node("triage", nodes.triage)
+    graph.add_node("role", nodes.role)  # type: ignore[arg-type]  # fed by Send, not the state
+    graph.add_node("review", nodes.review)
     graph.add_edge(START, "triage")
     graph.add_conditional_edges("triage", _dispatch, ["role", END])
     graph.add_edge("role", "review")

@@ -1,227 +1,132 @@
-"""What the graph's nodes do: triage the item, run one role, review a stage's hand-offs.
+"""The graph's three nodes: triage the item, run one role, review a stage's hand-offs.
 
 Every step writes its events through the run's Recorder and checks it first, so a resumed
-run skips what the ledger already holds.
+run skips what the ledger already holds. Each update carries the ledger seq it is covered by,
+so a checkpoint names the ledger prefix it reflects (`show --at SEQ` tells the same story).
 """
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, JsonValue
+from langgraph.runtime import Runtime
 
 import prompts
 from adapters.base import AgentCall
 from adapters.errors import AdapterError
-from adapters.executor import Executor
 from orchestrator.config import Config
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.events import RoleCompleted, RoleFailed, RoleStarted, Triaged
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action
 from orchestrator.ledger.repository import Draft
-from orchestrator.run import gate, prompting
-from orchestrator.run.recorder import Recorder
+from orchestrator.run import gate, handoffs, prompting
+from orchestrator.run.context import RunContext, open_run
+from orchestrator.run.state import DecisionState, RoleTask, RunState
 from roles.registry import ROLES
 
 _STARTED = ((State.ACCEPTED, "triaged"), (State.IN_PROGRESS, "work started"))
 
 
-class RoleTask(BaseModel):
-    """The payload one parallel role task receives (a `Send` from the dispatcher)."""
+class Nodes:
+    """The nodes, bound to the config and ledger they act on; the run's own context comes
+    with each call."""
 
-    request_id: str
-    role: str
-    round: int
-    stage: int
-    stages: list[list[str]]
-    decision: dict[str, JsonValue]
-    artifacts: dict[str, dict[str, JsonValue]]
-    concerns: list[str]
-
-
-class RunContext(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    recorder: Recorder
-    executor: Executor
-    text: str
-    workspace: Path | None = None
-
-
-def _stamped(node: Callable[[Work, dict[str, Any]], dict[str, Any]]) -> Any:
-    """Add the run's last ledger seq to a node's update, so each checkpoint names the
-    ledger prefix it reflects (`show --at SEQ` and the checkpoint tell the same story)."""
-
-    @functools.wraps(node)
-    def wrapper(self: Work, state: dict[str, Any]) -> dict[str, Any]:
-        update = node(self, state)
-        return {**update, "ledger_seq": self._ctx(state["request_id"]).recorder.last_seq}
-
-    return wrapper
-
-
-def _handoff(task: RoleTask, completed: dict[str, JsonValue]) -> Draft:
-    """What the role hands to the next stage (or to closing), for the timeline."""
-    nxt = task.stages[task.stage + 1] if task.stage + 1 < len(task.stages) else ["close"]
-    details: dict[str, JsonValue] = {
-        "from": task.role,
-        "to": list(nxt),
-        "round": task.round,
-        "runtime": completed.get("runtime"),
-        "summary": completed.get("summary"),
-    }
-    return Draft(actor=task.role, action=Action.HANDOFF, details=details)
-
-
-def _runtime_actor(details: dict[str, JsonValue]) -> str:
-    name = details.get("runtime") or details.get("from_runtime") or "unknown"
-    return f"runtime:{name}"
-
-
-class Work:
     def __init__(self, config: Config, ledger: FileLedger) -> None:
         self.config = config
         self.ledger = ledger
-        self._runs: dict[str, RunContext] = {}
-        self._lock = threading.Lock()
 
-    # -- run contexts -----------------------------------------------------------
-    def open_run(self, request_id: str, text: str, workspace: Path | None) -> RunContext:
-        recorder = Recorder(self.ledger, request_id)
-
-        def sink(action: str, details: dict[str, JsonValue]) -> None:
-            recorder.append(_runtime_actor(details), Action(action), details)
-
-        executor = Executor(
-            settings=self.config.runtimes,
-            policy=self.config.retry,
-            sink=sink,
-            state_dir=self.ledger.root / "runtime-state",
-        )
-        ctx = RunContext(recorder=recorder, executor=executor, text=text, workspace=workspace)
-        with self._lock:
-            self._runs[request_id] = ctx
-        return ctx
-
-    def close_run(self, request_id: str) -> None:
-        with self._lock:
-            self._runs.pop(request_id, None)
-
-    def note_resume(self, request_id: str, from_checkpoint: bool) -> None:
-        rec = self._ctx(request_id).recorder
-        rec.append(
-            "orchestrator",
-            Action.RESUMED,
-            {"from_seq": rec.last_seq, "from_checkpoint": from_checkpoint},
-        )
-
-    def _ctx(self, request_id: str) -> RunContext:
-        """The run's context; a graph driven from outside the API (LangGraph's dev tools,
+    def _context(self, runtime: Runtime[RunContext], request_id: str) -> RunContext:
+        """The run's context; a graph driven from outside the runner (LangGraph's dev tools,
         given `{"request_id": ...}` of a submitted item) opens one from the stored packet."""
-        with self._lock:
-            ctx = self._runs.get(request_id)
-        if ctx is None:
-            ctx = self.open_run(request_id, self.ledger.read_request(request_id).text, None)
-        return ctx
+        if runtime.context is not None:
+            return runtime.context
+        text = self.ledger.read_request(request_id).text
+        return open_run(self.config, self.ledger, request_id, text)
 
-    # -- nodes ------------------------------------------------------------------
-    @_stamped
-    def triage_node(self, state: dict[str, Any]) -> dict[str, Any]:
-        ctx = self._ctx(state["request_id"])
+    @staticmethod
+    def _stamp(ctx: RunContext, update: RunState) -> RunState:
+        return {**update, "ledger_seq": ctx.recorder.last_seq}
+
+    # -- triage -----------------------------------------------------------------------
+    def triage(self, state: RunState, runtime: Runtime[RunContext]) -> RunState:
+        ctx = self._context(runtime, state["request_id"])
         rec = ctx.recorder
-        recorded = rec.find(Action.TRIAGED)
+        recorded = rec.find(Triaged)
         if recorded is None:
             try:
-                triaged = gate.triage(self.config, ctx.executor, ctx.text)
+                verdict = gate.triage(self.config, ctx.executor, ctx.text)
             except AdapterError as exc:
                 rec.block(f"triage failed: {exc}", role="triage")
-                return {"outcome": "blocked"}
-            decided = Draft(actor="triage", action=Action.TRIAGED, details=triaged.ledger_details())
-            recorded = rec.record([decided, *rec.moves(*_STARTED)])[0]
-        details = recorded.details
-        stages = [[str(r) for r in stage] for stage in details["stages"]]  # type: ignore[union-attr]
+                return self._stamp(ctx, {"outcome": "blocked"})
+            recorded = verdict.record()
+            rec.record([Draft("triage", recorded), *rec.moves(*_STARTED)])
         rec.record(rec.moves(*_STARTED))
-        decision = {
-            k: details[k] for k in ("kind", "severity", "priority", "confidence", "rationale")
-        }
-        return {"decision": decision, "stages": stages, "stage": 0, "pending": stages[0]}
+        decision = DecisionState(
+            kind=recorded.kind,
+            severity=recorded.severity,
+            priority=recorded.priority,
+            confidence=recorded.confidence,
+            rationale=recorded.rationale,
+        )
+        stages = recorded.stages
+        update: RunState = {"decision": decision, "stages": stages, "stage": 0}
+        return self._stamp(ctx, {**update, "pending": stages[0]})
 
-    @_stamped
-    def role_node(self, payload: dict[str, Any]) -> dict[str, Any]:
-        task = RoleTask.model_validate(payload)
-        ctx = self._ctx(task.request_id)
+    # -- one role ---------------------------------------------------------------------
+    def role(self, task: RoleTask, runtime: Runtime[RunContext]) -> RunState:
+        ctx = self._context(runtime, task["request_id"])
         rec = ctx.recorder
-        done = rec.find(Action.ROLE_COMPLETED, role=task.role, round=task.round)
+        role, round_ = task["role"], task["round"]
+        done = rec.find(RoleCompleted, role=role, round=round_)
         if done is None:
             try:
-                completed = self._run_role(ctx, task)
+                done = self._run_role(ctx, task)
             except AdapterError as exc:
                 rec.append(
-                    "orchestrator",
-                    Action.ROLE_FAILED,
-                    {"role": task.role, "round": task.round, "error": str(exc)[:1000]},
+                    "orchestrator", RoleFailed(role=role, round=round_, error=str(exc)[:1000])
                 )
-                return {"failed": {task.role: str(exc)[:300]}, "runs": {task.role: task.round}}
-            done = rec.record([completed, _handoff(task, completed.details)])[0]
+                return self._stamp(ctx, {"failed": {role: str(exc)[:300]}, "runs": {role: round_}})
+            rec.record([Draft(role, done), handoffs.passed_on(task, done)])
         else:  # resumed after the role finished: only its hand-off may be missing
-            handoff = _handoff(task, done.details)
-            rec.once(handoff.actor, Action.HANDOFF, handoff.details, "from", "round")
-        return {"artifacts": {task.role: done.details["output"]}, "runs": {task.role: task.round}}
+            handoff = handoffs.passed_on(task, done)
+            rec.once(handoff.actor, handoff.details, "from_", "round")
+        return self._stamp(ctx, {"artifacts": {role: done.output}, "runs": {role: round_}})
 
-    def _run_role(self, ctx: RunContext, task: RoleTask) -> Draft:
-        spec = ROLES[task.role]
+    def _run_role(self, ctx: RunContext, task: RoleTask) -> RoleCompleted:
+        spec = ROLES[task["role"]]
         prompt = prompts.load(spec.prompt)
-        chain = self.config.chain_for(task.role)
-        rec = ctx.recorder
-        rec.once(
-            "orchestrator",
-            Action.ROLE_STARTED,
-            {"role": task.role, "round": task.round, "runtime": chain[0], "stage": task.stage},
-            "role",
-            "round",
+        chain = self.config.chain_for(task["role"])
+        started = RoleStarted(
+            role=task["role"], round=task["round"], runtime=chain[0], stage=task["stage"]
         )
-        visible = {r: a for r, a in task.artifacts.items() if r in spec.sees}
+        ctx.recorder.once("orchestrator", started, "role", "round")
+        visible = {r: a for r, a in task["artifacts"].items() if r in spec.sees}
+        user = prompting.role_user(
+            ctx.text, task["decision"], visible, task["concerns"], spec.output_type
+        )
         call = AgentCall(
-            role=task.role,
+            role=task["role"],
             system=prompt.text,
-            user=prompting.role_user(
-                ctx.text, task.decision, visible, task.concerns, spec.output_type
-            ),
+            user=user,
             output_type=spec.output_type,
             request_text=ctx.text,
             workspace=ctx.workspace,
         )
         reply = ctx.executor.run(call, chain)
         output = reply.output.model_dump(mode="json")
-        return Draft(
-            actor=task.role,
-            action=Action.ROLE_COMPLETED,
-            details={
-                "role": task.role,
-                "round": task.round,
-                "runtime": reply.runtime,
-                "model": reply.model,
-                "prompt": prompt.name,
-                "prompt_sha256": prompt.sha256,
-                "raw": reply.raw,
-                "output": output,
-                "summary": str(output.get("summary", ""))[:300],
-                "usage": reply.usage.model_dump(),
-                "latency_ms": reply.latency_ms,
-                "attempts": reply.attempts,
-                "session_id": reply.session_id,
-                "extra": reply.extra,
-            },
+        return RoleCompleted.of(
+            reply,
+            prompt,
+            role=task["role"],
+            round=task["round"],
+            output=output,
+            summary=str(output.get("summary", ""))[:300],
+            session_id=reply.session_id,
+            extra=reply.extra,
         )
 
-    @_stamped
-    def review_node(self, state: dict[str, Any]) -> dict[str, Any]:
+    # -- review -----------------------------------------------------------------------
+    def review(self, state: RunState, runtime: Runtime[RunContext]) -> RunState:
         """Judge the stage just run: advance, bounce back to the sender, block, or close."""
-        ctx = self._ctx(state["request_id"])
+        ctx = self._context(runtime, state["request_id"])
         rec = ctx.recorder
         stages, index = state["stages"], state["stage"]
         stage = stages[index]
@@ -229,64 +134,44 @@ class Work:
         if failed:
             role, error = next(iter(failed.items()))
             rec.block(f"role {role} failed: {error}", role=role)
-            return {"outcome": "blocked"}
-        rejections = self._rejections(stage, state.get("artifacts", {}))
-        if rejections:
-            return self._bounce(ctx, state, rejections)
+            return self._stamp(ctx, {"outcome": "blocked"})
+        rejected = handoffs.rejections(stage, state.get("artifacts", {}))
+        if rejected:
+            return self._stamp(ctx, self._bounce(ctx, state, rejected))
         if index + 2 == len(stages):
             rec.advance(State.DELIVERED, f"{', '.join(stage)} delivered")
         if index + 1 < len(stages):
-            return {"stage": index + 1, "pending": stages[index + 1], "concerns": {}}
+            return self._stamp(
+                ctx, {"stage": index + 1, "pending": stages[index + 1], "concerns": {}}
+            )
         closing = rec.moves(
             (State.DELIVERED, "delivered"),
             (State.VERIFIED, f"{', '.join(stage)} accepted"),
             (State.CLOSED, "all roles done"),
         )
         rec.record(closing)
-        return {"outcome": "closed"}
+        return self._stamp(ctx, {"outcome": "closed"})
 
-    @staticmethod
-    def _rejections(stage: list[str], artifacts: dict[str, Any]) -> dict[str, list[str]]:
-        """Roles that refused what they received; a failing test verdict counts as refusal."""
-        out: dict[str, list[str]] = {}
-        for role in stage:
-            art = artifacts.get(role, {})
-            handoff = art.get("handoff", {})
-            concerns = list(handoff.get("concerns", []))
-            if art.get("verdict") not in (None, "pass"):
-                concerns.append(f"test verdict: {art['verdict']}")
-            if not handoff.get("accepted", True) or art.get("verdict") not in (None, "pass"):
-                out[role] = concerns or ["rejected without a stated concern"]
-        return out
-
-    def _bounce(
-        self, ctx: RunContext, state: dict[str, Any], rejections: dict[str, list[str]]
-    ) -> dict[str, Any]:
+    def _bounce(self, ctx: RunContext, state: RunState, rejected: dict[str, list[str]]) -> RunState:
         rec = ctx.recorder
         stages, index = state["stages"], state["stage"]
         bounces = dict(state.get("bounces", {}))
         count = bounces.get(str(index), 0) + 1
-        reviewer, concerns = next(iter(rejections.items()))
-        senders = stages[index - 1] if index > 0 else ["requester"]
-        details: dict[str, JsonValue] = {
-            "reviewer": reviewer, "senders": list(senders), "concerns": list(concerns),
-            "bounce": count,
-        }  # fmt: skip
+        reviewer, concerns = next(iter(rejected.items()))
+        rounds = self.config.routing.max_review_rounds
+        verdict = handoffs.bounce(stages, index, count, reviewer, concerns, rounds)
         # a resumed run repeats this step: if the rejection is recorded, so is what followed
-        fresh = rec.find(Action.REVIEW_REJECTED, reviewer=reviewer, bounce=count) is None
-        rejected = Draft(actor=reviewer, action=Action.REVIEW_REJECTED, details=details)
-        if index == 0 or count > self.config.routing.max_review_rounds:
+        fresh = rec.find(type(verdict.rejected), reviewer=reviewer, bounce=count) is None
+        if verdict.blocks:
             if fresh:
-                rec.record([rejected])
-            why = (
-                "needs information from the requester" if index == 0 else "review rounds exhausted"
-            )
-            rec.block(f"{reviewer} rejected the hand-off ({why}): {'; '.join(concerns)}", reviewer)
+                rec.record([Draft(reviewer, verdict.rejected)])
+            rec.block(verdict.reason, reviewer)
             return {"outcome": "blocked"}
         if fresh:
-            rec.record([rejected, *rec.reopening(f"sent back by {reviewer}")])
+            rec.record([Draft(reviewer, verdict.rejected), *rec.reopening(verdict.why)])
         bounces[str(index)] = count
-        all_concerns = [c for cs in rejections.values() for c in cs]
+        senders = verdict.rejected.senders
+        all_concerns = [c for cs in rejected.values() for c in cs]
         return {
             "stage": index - 1,
             "pending": senders,

@@ -7,19 +7,12 @@ killed run continues without repeating a paid model call or duplicating an event
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
-
-from pydantic import JsonValue
 
 from orchestrator.ledger import FileLedger
-from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import Action, LedgerEvent
+from orchestrator.ledger.events import Blocked, D, Details, StateChanged
+from orchestrator.ledger.lifecycle import State, is_behind
+from orchestrator.ledger.models import LedgerEvent
 from orchestrator.ledger.repository import Draft
-
-# the lifecycle's forward order is the enum's order; BLOCKED sits outside it
-_FORWARD_RANK: dict[State, int] = {
-    state: rank for rank, state in enumerate(s for s in State if s is not State.BLOCKED)
-}
 
 
 class Recorder:
@@ -31,17 +24,16 @@ class Recorder:
 
     @property
     def events(self) -> list[LedgerEvent]:
-        return list(self._events)
+        with self._lock:
+            return list(self._events)
 
     @property
     def last_seq(self) -> int:
         with self._lock:
             return self._events[-1].seq if self._events else 0
 
-    def append(
-        self, actor: str, action: Action, details: Mapping[str, JsonValue] | None = None
-    ) -> LedgerEvent:
-        return self.record([Draft(actor=actor, action=action, details=dict(details or {}))])[0]
+    def append(self, actor: str, details: Details) -> LedgerEvent:
+        return self.record([Draft(actor, details)])[0]
 
     def record(self, drafts: list[Draft]) -> list[LedgerEvent]:
         """Write one step's events together: one fsync, and all of them or none."""
@@ -52,28 +44,26 @@ class Recorder:
             self._events.extend(events)
             return events
 
-    def find(self, action: Action, **match: JsonValue) -> LedgerEvent | None:
-        with self._lock:
-            for event in reversed(self._events):
-                if event.action is action and all(
-                    event.details.get(k) == v for k, v in match.items()
-                ):
-                    return event
+    def find(self, model: type[D], **match: object) -> D | None:
+        """The newest event of `model`'s action whose details have these field values."""
+        for event in reversed(self.events):
+            if event.action == model.action:
+                details = event.read(model)
+                if all(getattr(details, k) == v for k, v in match.items()):
+                    return details
         return None
 
-    def once(
-        self, actor: str, action: Action, details: Mapping[str, JsonValue], *keys: str
-    ) -> LedgerEvent:
+    def once(self, actor: str, details: D, *keys: str) -> D:
         """Append unless an event of this action with the same key fields is already there."""
-        existing = self.find(action, **{k: details[k] for k in keys})
-        return existing or self.append(actor, action, details)
+        existing = self.find(type(details), **{k: getattr(details, k) for k in keys})
+        if existing is None:
+            self.append(actor, details)
+            return details
+        return existing
 
     def state(self) -> State:
-        with self._lock:
-            for event in reversed(self._events):
-                if event.action is Action.STATE_CHANGED:
-                    return State(str(event.details["to"]))
-        return State.PROPOSED
+        changed = self.find(StateChanged)
+        return State.PROPOSED if changed is None else changed.to
 
     def moves(self, *targets: tuple[State, str]) -> list[Draft]:
         """Drafts that move forward through `targets`, skipping any already reached or passed:
@@ -81,10 +71,9 @@ class Recorder:
         current = self.state()
         drafts = []
         for target, reason in targets:
-            if current is target or _FORWARD_RANK.get(current, -1) > _FORWARD_RANK.get(target, 99):
-                continue
-            drafts.append(Draft.state(target, "orchestrator", reason))
-            current = target
+            if is_behind(current, target):
+                drafts.append(Draft.state(target, "orchestrator", reason))
+                current = target
         return drafts
 
     def advance(self, target: State, reason: str = "") -> None:
@@ -96,13 +85,8 @@ class Recorder:
             return [Draft.state(State.IN_PROGRESS, "orchestrator", reason)]
         return []
 
-    def reopen(self, reason: str) -> None:
-        self.record(self.reopening(reason))
-
     def block(self, reason: str, role: str | None = None) -> None:
         if self.state() is State.BLOCKED:
             return
-        note = Draft(
-            actor="orchestrator", action=Action.BLOCKED, details={"reason": reason, "role": role}
-        )
+        note = Draft("orchestrator", Blocked(reason=reason, role=role))
         self.record([note, Draft.state(State.BLOCKED, "orchestrator", reason)])

@@ -12,20 +12,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field, JsonValue, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 import prompts
+from adapters.base import AgentReply
 from adapters.errors import AdapterError
 from adapters.executor import Executor
 from orchestrator.config import Config
 from orchestrator.errors import InputError, OrchestrateError
 from orchestrator.ledger import FileLedger, ids
-from orchestrator.ledger.models import Action, LedgerEvent
+from orchestrator.ledger.events import Action, Change, Replayed, ReplayedDecision, Triaged
+from orchestrator.ledger.models import LedgerEvent
 from orchestrator.run import gate, routing
+from roles.triage import TriageDecision
 
 Status = Literal["unchanged", "changed", "error", "skipped"]
-Compared = Literal["kind", "severity", "priority", "route", "parse"]
-COMPARED: tuple[str, ...] = ("kind", "severity", "priority")
+DecisionField = Literal["kind", "severity", "priority"]
+COMPARED: tuple[DecisionField, ...] = ("kind", "severity", "priority")
 
 
 class Decision(BaseModel):
@@ -45,12 +48,6 @@ class Decision(BaseModel):
     @property
     def short(self) -> str:
         return f"{self.kind}/{self.priority}"
-
-
-class Change(BaseModel):
-    field: Compared
-    recorded: str
-    now: str
 
 
 class ReplayOutcome(BaseModel):
@@ -162,10 +159,12 @@ class Replayer:
             out.error = "no triage decision recorded (blocked before triage?)"
             return out
         out.triaged_seq = triaged.seq
-        out.prompt_changed = triaged.details.get("prompt_sha256") != self.prompt_sha256
         try:
-            out.recorded = _recorded(triaged)
-            raw, extra = self._fresh(request_id) if self.runtime else (_raw(triaged), {})
+            recorded = _read(triaged)
+            out.prompt_changed = recorded.prompt_sha256 != self.prompt_sha256
+            out.recorded = _recorded(recorded)
+            fresh = self._fresh(request_id) if self.runtime else None
+            raw = fresh.raw if fresh is not None else _raw(triaged.seq, recorded)
         except (OrchestrateError, AdapterError) as exc:
             out.status, out.error = "error", str(exc)
             return out
@@ -180,42 +179,42 @@ class Replayer:
                 **decision.model_dump(include=set(COMPARED)),
                 stages=gate.route_for(self.config, decision),
                 runtime=self.runtime or out.recorded.runtime,
-                model=str(extra.get("model")) if self.runtime else out.recorded.model,
+                model=fresh.model if fresh is not None else out.recorded.model,
             )
             out.changes = _diff(out.recorded, out.now)
             out.status = "changed" if out.changes else "unchanged"
         if self.record:
-            out.replayed_seq = self._append(request_id, out, extra)
+            out.replayed_seq = self._append(request_id, out, fresh)
         return out
 
-    def _fresh(self, request_id: str) -> tuple[str, dict[str, JsonValue]]:
-        """Ask the runtime with the recorded input; return its raw reply and accounting."""
+    def _fresh(self, request_id: str) -> AgentReply[TriageDecision]:
+        """Ask the runtime afresh with the recorded input."""
         packet = self.ledger.read_request(request_id)
-        reply = self.executor.run(gate.triage_call(packet.text), [str(self.runtime)])
-        extra: dict[str, JsonValue] = {
-            "model": reply.model,
-            "raw": reply.raw,
-            "usage": reply.usage.model_dump(),
-            "latency_ms": reply.latency_ms,
-            "attempts": reply.attempts,
-        }
-        return reply.raw, extra
+        return self.executor.run(gate.triage_call(packet.text), [str(self.runtime)])
 
-    def _append(self, request_id: str, out: ReplayOutcome, extra: dict[str, JsonValue]) -> int:
-        details: dict[str, JsonValue] = {
+    def _append(
+        self, request_id: str, out: ReplayOutcome, fresh: AgentReply[TriageDecision] | None
+    ) -> int:
+        now = None
+        if out.now is not None:
+            now = ReplayedDecision(
+                **out.now.model_dump(include={*COMPARED, "stages"}), route=out.now.route
+            )
+        fields = {
             "source": out.source,
             "status": out.status,
             "triaged_seq": out.triaged_seq,
-            "changes": [c.model_dump() for c in out.changes],
-            "now": None
-            if out.now is None
-            else {**out.now.model_dump(include={*COMPARED, "stages"}), "route": out.now.route},
-            "prompt_sha256": self.prompt_sha256,
+            "changes": out.changes,
+            "now": now,
             "prompt_changed": out.prompt_changed,
             "error": out.error,
-            **extra,
         }
-        return self.ledger.append(request_id, "replay", Action.REPLAYED, details).seq
+        prompt = prompts.load("triage")
+        if fresh is not None:
+            replayed = Replayed.of(fresh, prompt, **fields)
+        else:  # from the record: no call was made; the prompt of today is noted for drift
+            replayed = Replayed(prompt=prompt.name, prompt_sha256=prompt.sha256, **fields)
+        return self.ledger.append(request_id, "replay", replayed).seq
 
     # -- the whole ledger --------------------------------------------------------------
     def all(self, kind: str | None = None, since: date | None = None) -> DriftReport:
@@ -261,37 +260,41 @@ def _day(request_id: str) -> date:
 
 def _recorded_kind(events: list[LedgerEvent]) -> str | None:
     triaged = next((e for e in reversed(events) if e.action is Action.TRIAGED), None)
-    return None if triaged is None else _text(triaged.details.get("kind"))
-
-
-def _recorded(event: LedgerEvent) -> Decision:
-    d = event.details
-    stages = d.get("stages")
-    if not isinstance(stages, list):
-        raise InputError(f"TRIAGED event {event.seq} has no recorded route")
+    if triaged is None:
+        return None
     try:
-        return Decision(
-            kind=_text(d.get("kind")),
-            severity=_text(d.get("severity")),
-            priority=_text(d.get("priority")),
-            stages=[[str(r) for r in stage] for stage in stages],  # type: ignore[union-attr]
-            runtime=_text(d.get("runtime")) or None,
-            model=_text(d.get("model")) or None,
-        )
-    except (ValidationError, TypeError) as exc:
+        return triaged.read(Triaged).kind
+    except ValidationError:
+        return None
+
+
+def _read(event: LedgerEvent) -> Triaged:
+    try:
+        return event.read(Triaged)
+    except ValidationError as exc:
         raise InputError(f"TRIAGED event {event.seq} is incomplete: {_short(exc)}") from None
 
 
-def _raw(event: LedgerEvent) -> str:
-    raw = event.details.get("raw")
-    if not isinstance(raw, str):
-        raise InputError(f"TRIAGED event {event.seq} has no recorded raw reply")
-    return raw
+def _recorded(triaged: Triaged) -> Decision:
+    return Decision(
+        kind=triaged.kind,
+        severity=triaged.severity,
+        priority=triaged.priority,
+        stages=triaged.stages,
+        runtime=triaged.runtime,
+        model=triaged.model,
+    )
+
+
+def _raw(seq: int, triaged: Triaged) -> str:
+    if triaged.raw is None:
+        raise InputError(f"TRIAGED event {seq} has no recorded raw reply")
+    return triaged.raw
 
 
 def _diff(recorded: Decision, now: Decision) -> list[Change]:
     changes = [
-        Change(field=f, recorded=getattr(recorded, f), now=getattr(now, f))  # type: ignore[arg-type]
+        Change(field=f, recorded=getattr(recorded, f), now=getattr(now, f))
         for f in COMPARED
         if getattr(recorded, f) != getattr(now, f)
     ]
@@ -304,10 +307,6 @@ def _diff(recorded: Decision, now: Decision) -> list[Change]:
             )
         )
     return changes
-
-
-def _text(value: JsonValue) -> str:
-    return "" if value is None else str(value)
 
 
 def _short(exc: BaseException) -> str:

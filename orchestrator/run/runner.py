@@ -3,69 +3,41 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, Field, JsonValue
+from typing import TYPE_CHECKING
 
 from adapters.executor import Executor
 from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError, NotFoundError, OrchestrateError
-from orchestrator.ledger import FileLedger, fold, runlock
+from orchestrator.ledger import FileLedger, runlock
+from orchestrator.ledger.events import Resumed
 from orchestrator.ledger.lifecycle import is_open
-from orchestrator.ledger.models import Action, LedgerEvent
-from orchestrator.run import checkpoints, duplicates, gate, intake, routing
+from orchestrator.run import checkpoints, duplicates, gate, intake
+from orchestrator.run.context import open_run
+from orchestrator.run.results import SubmitResult, result_of
+from orchestrator.run.state import RunState
+
+if TYPE_CHECKING:  # LangGraph is imported only when a run starts
+    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.types import Durability
+
+    from orchestrator.run.graph import Graph
 
 STARTUP_GRACE_S = 30.0
-
-
-class HandoffLine(BaseModel):
-    from_role: str
-    to: list[str]
-    runtime: str | None
-    round: int
-    summary: str | None = None
-
-
-class TriageView(BaseModel):
-    kind: str
-    severity: str
-    priority: str
-    confidence: float
-    rationale: str
-    signals: list[str]
-    runtime: str
-    model: str | None = None
-
-
-class SubmitResult(BaseModel):
-    request_id: str
-    created: bool = True
-    state: str
-    triage: TriageView | None
-    route: list[str]
-    stages: list[list[str]]
-    handoffs: list[HandoffLine]
-    blocked_reason: str | None = None
-    usage: dict[str, int] = Field(default_factory=dict)
-    duplicate_of: str | None = Field(
-        default=None, description="an earlier request with identical text (a warning only)"
-    )
 
 
 class Orchestrator:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or load_config()
         self.ledger = FileLedger(self.config.ledger_path)
-        self._graph: Any | None = None
-        self._work: Any | None = None
+        self._graph: Graph | None = None
+        self._saver: SqliteSaver | None = None
         self._triage_executor: Executor | None = None
 
     def close(self) -> None:
         """Release the checkpoint store's connection (its WAL is folded back on close)."""
-        saver = getattr(self._graph, "checkpointer", None)
-        if saver is not None:
-            saver.conn.close()
-        self._graph = self._work = None
+        if self._saver is not None:
+            self._saver.conn.close()
+        self._graph = self._saver = None
 
     def __enter__(self) -> Orchestrator:
         return self
@@ -74,7 +46,7 @@ class Orchestrator:
         self.close()
 
     # -- classify only ------------------------------------------------------------
-    def triage(self, text: str) -> gate.Triaged:
+    def triage(self, text: str) -> gate.Verdict:
         """Classify without writing anything (no ledger, no breaker state)."""
         admitted = intake.admit(text, self.config.limits.max_text_chars)
         if self._triage_executor is None:  # one per Orchestrator: `triage --file` reuses it
@@ -124,10 +96,7 @@ class Orchestrator:
                 f"idempotency key {key!r} was used for {request_id} with different text"
             )
         if not self.ledger.events_path(request_id).exists():  # its creator is mid-way
-            return SubmitResult(
-                request_id=request_id, created=False, state="PROPOSED", triage=None,
-                route=[], stages=[], handoffs=[],
-            )  # fmt: skip
+            return SubmitResult.pending(request_id)
         return self.result(request_id, created=False)
 
     def resume(self, request_id: str, workspace: Path | None = None) -> SubmitResult:
@@ -161,20 +130,20 @@ class Orchestrator:
 
     def _run(self, rid: str, text: str, workspace: Path | None, fresh: bool) -> None:
         with runlock.hold(self.ledger, rid):
-            graph, work = self._compiled()
+            graph = self._compiled()
             if not fresh:  # again under the lock: another process may have finished it
                 _require_open(self.ledger, rid)
             from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
-            work.open_run(rid, text, workspace)
-            try:
-                if not fresh:
-                    work.note_resume(rid, from_checkpoint)
-                start = None if from_checkpoint else {"request_id": rid}
-                # "sync": each step's checkpoint is on disk before the next step starts
-                durable = {"durability": "sync"} if graph.checkpointer is not None else {}
-                graph.invoke(start, {"configurable": {"thread_id": rid}}, **durable)
-            finally:
-                work.close_run(rid)
+            ctx = open_run(self.config, self.ledger, rid, text, workspace)
+            if not fresh:
+                resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
+                ctx.recorder.append("orchestrator", resumed)
+            start: RunState | None = None if from_checkpoint else {"request_id": rid}
+            # "sync": each step's checkpoint is on disk before the next step starts
+            durability: Durability | None = "sync" if graph.checkpointer is not None else None
+            graph.invoke(
+                start, {"configurable": {"thread_id": rid}}, context=ctx, durability=durability
+            )
 
     def interrupted(self, grace_s: float = STARTUP_GRACE_S) -> list[str]:
         """Open items that no live process holds: what `resume --all` picks up.
@@ -189,73 +158,25 @@ class Orchestrator:
 
     def checkpoint_history(self, request_id: str) -> list[checkpoints.CheckpointView]:
         """The run's saved graph steps, oldest first (empty without checkpointing)."""
-        graph, _ = self._compiled()
+        graph = self._compiled()
         if graph.checkpointer is None:
             return []
         return checkpoints.history(graph, request_id)
 
-    def _compiled(self) -> tuple[Any, Any]:
+    def _compiled(self) -> Graph:
         if self._graph is None:
             from orchestrator.run.graph import build
-            from orchestrator.run.nodes import Work
+            from orchestrator.run.nodes import Nodes
 
-            self._work = Work(self.config, self.ledger)
-            self._graph = build(self._work, self._checkpointer())
-        return self._graph, self._work
-
-    def _checkpointer(self) -> Any | None:
-        if not self.config.graph.checkpoint:
-            return None
-        self.ledger.root.mkdir(parents=True, exist_ok=True)
-        return checkpoints.open_saver(self.ledger.root)
+            if self.config.graph.checkpoint:
+                self.ledger.root.mkdir(parents=True, exist_ok=True)
+                self._saver = checkpoints.open_saver(self.ledger.root)
+            self._graph = build(Nodes(self.config, self.ledger), self._saver)
+        return self._graph
 
     # -- results ------------------------------------------------------------------
     def result(self, request_id: str, created: bool = True) -> SubmitResult:
-        events = self.ledger.read_events(request_id)
-        view = fold(request_id, events)  # one read of the events file, folded once
-        triaged = _last(events, Action.TRIAGED)
-        usage = {"input_tokens": 0, "output_tokens": 0}
-        for record in ([view.triage_call] if view.triage_call else []) + view.completed:
-            usage["input_tokens"] += record.input_tokens
-            usage["output_tokens"] += record.output_tokens
-        return SubmitResult(
-            request_id=request_id,
-            created=created,
-            state=view.state.value,
-            triage=_triage_view(triaged) if triaged else None,
-            route=[r.role for r in view.completed if r.role in routing.flatten(_stages(triaged))],
-            stages=_stages(triaged),
-            handoffs=[_handoff(e) for e in events if e.action is Action.HANDOFF],
-            blocked_reason=view.blocked_reason,
-            usage=usage,
-        )
-
-
-def _last(events: list[LedgerEvent], action: Action) -> LedgerEvent | None:
-    return next((e for e in reversed(events) if e.action is action), None)
-
-
-def _stages(event: LedgerEvent | None) -> list[list[str]]:
-    if event is None:
-        return []
-    raw = event.details.get("stages") or []
-    return [[str(r) for r in stage] for stage in raw]  # type: ignore[union-attr]
-
-
-def _triage_view(event: LedgerEvent) -> TriageView:
-    d = event.details
-    return TriageView.model_validate({k: d.get(k) for k in TriageView.model_fields})
-
-
-def _handoff(event: LedgerEvent) -> HandoffLine:
-    d: dict[str, JsonValue] = event.details
-    return HandoffLine(
-        from_role=str(d.get("from")),
-        to=[str(t) for t in d.get("to") or []],  # type: ignore[union-attr]
-        runtime=None if d.get("runtime") is None else str(d.get("runtime")),
-        round=int(d.get("round") or 1),  # type: ignore[arg-type]
-        summary=None if d.get("summary") is None else str(d.get("summary")),
-    )
+        return result_of(request_id, self.ledger.read_events(request_id), created)
 
 
 def _require_open(ledger: FileLedger, request_id: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from orchestrator.config import load_config
 from orchestrator.ledger import FileLedger
 from orchestrator.run.graph import build
-from orchestrator.run.nodes import Work
+from orchestrator.run.nodes import Nodes
 
 _config = load_config()
-graph = build(Work(_config, FileLedger(_config.ledger_path)))
+graph = build(Nodes(_config, FileLedger(_config.ledger_path)))

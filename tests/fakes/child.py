@@ -9,7 +9,8 @@ import json
 import sys
 from pathlib import Path
 
-from adapters.base import AgentCall, RuntimeSettings
+from adapters import registry
+from adapters.base import AgentCall
 from adapters.errors import AdapterError
 from adapters.executor import Executor, RetryPolicy
 from roles.triage import TriageDecision
@@ -19,9 +20,9 @@ def main(raw: str) -> None:
     spec = json.loads(raw)
     events: list[list[object]] = []
     executor = Executor(
-        settings={n: RuntimeSettings(**s) for n, s in spec.get("settings", {}).items()},
+        settings={n: registry.settings_for(n, s) for n, s in spec.get("settings", {}).items()},
         policy=RetryPolicy(**spec.get("policy", {})),
-        sink=lambda action, details: events.append([action, details]),
+        sink=lambda e: events.append([e.action, e.model_dump()]),
         state_dir=Path(spec["state_dir"]),
         sleep=lambda _s: None,
     )

@@ -15,7 +15,7 @@ import pytest
 
 from adapters.base import AgentCall
 from adapters.breaker import Breakers
-from adapters.errors import AuthError
+from adapters.errors import NotReady
 from adapters.executor import ChainExhausted
 from roles.dev import DevArtifact
 from roles.triage import TriageDecision
@@ -198,7 +198,7 @@ class RuntimeContract:
         assert ex.runtime(self.RUNTIME).status().usable is False
         with pytest.raises(ChainExhausted) as caught:
             ex.run(triage_call(), [self.RUNTIME])
-        assert isinstance(caught.value.failures[0][1], AuthError)
+        assert isinstance(caught.value.failures[0][1], NotReady)
         assert KEY_VAR[self.RUNTIME] in str(caught.value)
         assert fake.model_requests() == []
 

@@ -17,6 +17,7 @@ import pytest
 from pydantic import JsonValue
 
 from adapters.base import RuntimeSettings
+from adapters.events import ExecutorEvent
 from adapters.executor import Executor, RetryPolicy
 from tests.fakes.server import FakeProvider
 
@@ -73,8 +74,8 @@ class Events:
     def __init__(self) -> None:
         self.items: list[tuple[str, dict[str, JsonValue]]] = []
 
-    def __call__(self, action: str, details: dict[str, JsonValue]) -> None:
-        self.items.append((action, dict(details)))
+    def __call__(self, event: ExecutorEvent) -> None:
+        self.items.append((event.action, event.model_dump()))
 
     def actions(self) -> list[str]:
         return [a for a, _ in self.items]

@@ -1,0 +1,224 @@
+"""The ledger's vocabulary: one action per kind of event, one pydantic model per action's details.
+
+Writers build a details model and hand it to a `Draft`; readers (fold, show, replay, the
+Python API) parse an event's raw details back through the same model with `read()`. The raw
+dict stays on the line as written, because the hash covers it byte for byte: a model only
+interprets it. Every field added after the first release has a default, and unknown keys are
+ignored, so a ledger written by an older (or newer) version still reads. The executor's own reports
+(retries, fallbacks, breakers) are defined beside it in `adapters.events`.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, ClassVar, Literal, Self, TypeVar
+
+from pydantic import BaseModel, Field, JsonValue
+
+from adapters.base import AgentReply, Usage
+from adapters.events import (
+    CircuitClosed,
+    CircuitOpened,
+    EventDetails,
+    RuntimeEvent,
+    RuntimeFallback,
+    RuntimeRetry,
+    RuntimeTrouble,
+)
+from orchestrator.ledger.lifecycle import State
+from prompts import Prompt
+
+
+class Action(StrEnum):
+    REQUEST_CREATED = "REQUEST_CREATED"
+    TRIAGED = "TRIAGED"
+    STATE_CHANGED = "STATE_CHANGED"
+    ROLE_STARTED = "ROLE_STARTED"
+    HANDOFF = "HANDOFF"
+    ROLE_COMPLETED = "ROLE_COMPLETED"
+    ROLE_FAILED = "ROLE_FAILED"
+    REVIEW_REJECTED = "REVIEW_REJECTED"
+    RUNTIME_RETRY = "RUNTIME_RETRY"
+    RUNTIME_FALLBACK = "RUNTIME_FALLBACK"
+    CIRCUIT_OPENED = "CIRCUIT_OPENED"
+    CIRCUIT_CLOSED = "CIRCUIT_CLOSED"
+    BLOCKED = "BLOCKED"
+    REPLAYED = "REPLAYED"
+    RESUMED = "RESUMED"
+    LEDGER_REPAIRED = "LEDGER_REPAIRED"
+
+
+Details = EventDetails  # the base of every action's details model (shared with adapters)
+
+
+class CallRecord(Details):
+    """One model call, recorded so the decision can be replayed without the network."""
+
+    runtime: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+    prompt_sha256: str | None = None
+    raw: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    latency_ms: float = 0.0
+    attempts: int = 1
+
+    @classmethod
+    def of(cls, reply: AgentReply[Any], prompt: Prompt | None, **fields: Any) -> Self:
+        """The record of `reply` (asked with `prompt`), plus the action's own fields."""
+        return cls(
+            runtime=reply.runtime,
+            model=reply.model,
+            prompt=prompt.name if prompt else None,
+            prompt_sha256=prompt.sha256 if prompt else None,
+            raw=reply.raw,
+            usage=reply.usage,
+            latency_ms=reply.latency_ms,
+            attempts=reply.attempts,
+            **fields,
+        )
+
+
+class RequestCreated(Details):
+    action: ClassVar[str] = Action.REQUEST_CREATED
+    title: str = ""
+    source: str = "cli"
+    packet_sha256: str = ""
+    idempotency_key: str | None = None
+
+
+class Triaged(CallRecord):
+    action: ClassVar[str] = Action.TRIAGED
+    kind: str
+    severity: str
+    priority: str
+    confidence: float
+    rationale: str = ""
+    signals: list[str] = Field(default_factory=list)
+    route: list[str] = Field(default_factory=list)
+    stages: list[list[str]] = Field(default_factory=list)
+
+
+class StateChanged(Details):
+    """`from_` is filled in by the ledger under its lock; writers name only `to`."""
+
+    action: ClassVar[str] = Action.STATE_CHANGED
+    from_: State | None = Field(default=None, alias="from")
+    to: State
+    reason: str = ""
+
+
+class RoleStarted(Details):
+    action: ClassVar[str] = Action.ROLE_STARTED
+    role: str
+    round: int = 1
+    runtime: str | None = None
+    stage: int = 0
+
+
+class RoleCompleted(CallRecord):
+    action: ClassVar[str] = Action.ROLE_COMPLETED
+    role: str
+    round: int = 1
+    output: dict[str, JsonValue] = Field(default_factory=dict)
+    summary: str = ""
+    session_id: str | None = None
+    extra: dict[str, JsonValue] = Field(default_factory=dict)
+
+
+class RoleFailed(Details):
+    action: ClassVar[str] = Action.ROLE_FAILED
+    role: str
+    round: int = 1
+    error: str = ""
+
+
+class Handoff(Details):
+    action: ClassVar[str] = Action.HANDOFF
+    from_: str = Field(alias="from")
+    to: list[str] = Field(default_factory=list)
+    round: int = 1
+    runtime: str | None = None
+    summary: str | None = None
+
+
+class ReviewRejected(Details):
+    action: ClassVar[str] = Action.REVIEW_REJECTED
+    reviewer: str
+    senders: list[str] = Field(default_factory=list)
+    concerns: list[str] = Field(default_factory=list)
+    bounce: int = 1
+
+
+class Blocked(Details):
+    action: ClassVar[str] = Action.BLOCKED
+    reason: str = ""
+    role: str | None = None
+
+
+class Change(BaseModel):
+    """One field a replay found different: recorded value, and what today's code says."""
+
+    field: Literal["kind", "severity", "priority", "route", "parse"]
+    recorded: str
+    now: str
+
+
+class ReplayedDecision(BaseModel):
+    kind: str
+    severity: str
+    priority: str
+    stages: list[list[str]] = Field(default_factory=list)
+    route: list[str] = Field(default_factory=list)
+
+
+class Replayed(CallRecord):
+    """A replay's outcome; the call fields are set only when a runtime was asked afresh."""
+
+    action: ClassVar[str] = Action.REPLAYED
+    source: str = "record"
+    status: Literal["unchanged", "changed", "error", "skipped"]
+    triaged_seq: int | None = None
+    changes: list[Change] = Field(default_factory=list)
+    now: ReplayedDecision | None = None
+    prompt_changed: bool = False
+    error: str | None = None
+
+
+class Resumed(Details):
+    action: ClassVar[str] = Action.RESUMED
+    from_seq: int = 0
+    from_checkpoint: bool = False
+
+
+class LedgerRepaired(Details):
+    action: ClassVar[str] = Action.LEDGER_REPAIRED
+    torn_bytes: int = 0
+    fragment_sha256: str = ""
+    quarantined_to: str = ""
+
+
+MODELS: dict[Action, type[Details]] = {
+    Action(model.action): model
+    for model in (
+        RequestCreated, Triaged, StateChanged, RoleStarted, RoleCompleted, RoleFailed, Handoff,
+        ReviewRejected, RuntimeRetry, RuntimeFallback, CircuitOpened, CircuitClosed, Blocked,
+        Replayed, Resumed, LedgerRepaired,
+    )
+}  # fmt: skip
+
+D = TypeVar("D", bound=Details)
+
+
+def dump(details: Details) -> dict[str, JsonValue]:
+    """The dict a line stores: JSON types, wire names (`from`), every field (None included)."""
+    return details.model_dump(mode="json", by_alias=True)
+
+
+__all__ = [
+    "MODELS", "Action", "Blocked", "CallRecord", "Change", "CircuitClosed", "CircuitOpened",
+    "D", "Details", "Handoff", "LedgerRepaired", "Replayed", "ReplayedDecision",
+    "RequestCreated", "Resumed", "ReviewRejected", "RoleCompleted", "RoleFailed", "RoleStarted",
+    "RuntimeEvent", "RuntimeFallback", "RuntimeRetry", "RuntimeTrouble", "StateChanged",
+    "Triaged", "dump",
+]  # fmt: skip
