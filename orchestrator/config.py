@@ -191,7 +191,7 @@ def _runtime_settings(tables: object, origin: str) -> dict[str, RuntimeSettings]
         raise InputError(f"invalid config ({origin}): [runtimes] must be a table")
     out: dict[str, RuntimeSettings] = {}
     for name, table in tables.items():
-        _check_runtime(name, f"[runtimes.{name}]")
+        _check_runtime(name, f"invalid config ({origin}): [runtimes.{name}]")
         if not isinstance(table, dict):
             raise InputError(f"invalid config ({origin}): [runtimes.{name}] must be a table")
         try:

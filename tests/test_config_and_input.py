@@ -132,3 +132,34 @@ def test_a_section_that_is_not_a_table_is_one_line(cli, tmp_path, body):
     env = {"ORCHESTRATE_LEDGER": str(tmp_path / "l"), "ORCHESTRATE_MAX_REVIEW_ROUNDS": "2"}
     result = cli("triage", "login returns 500", "--config", str(bad), env=env)
     assert result.exit_code == 2 and "must be a table" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("[runtimes.mock]\nlatncy_ms = 400\n", "runtimes.mock.latncy_ms: unknown key"),
+        ('[runtimes.claude]\nmodle = "claude-x"\n', "runtimes.claude.modle: unknown key"),
+        ('[runtimes.codex]\nreasoning_effort = "max"\n', "runtimes.codex.reasoning_effort: "),
+        ('[runtimes.mock]\nlatency_ms = "fast"\n', "runtimes.mock.latency_ms: Input should be"),
+        ("[runtimes.mock]\nfail_rate = 7\n", "runtimes.mock.fail_rate: Input should be less"),
+        ('[runtimes.claude-code]\nexecutible = "claude"\n', "runtimes.claude-code.executible"),
+        ("[runtimes.nosuch]\nmodel = 1\n", "[runtimes.nosuch]: unknown runtime 'nosuch'"),
+        ("[retry]\nmax_atempts = 3\n", "retry.max_atempts: unknown key"),
+        ("[limits]\nmax_text = 3\n", "limits.max_text: unknown key"),
+        ("[routing]\nmax_review_round = 2\n", "routing.max_review_round: unknown key"),
+        ('[ledger]\npth = "x"\n', "ledger.pth: unknown key"),
+        ("[graph]\ncheckpionts = true\n", "graph.checkpionts: unknown key"),
+        ('[prices."m"]\ninput_per_mtok = 1\noutput_per_mtok = 2\nvat = 2\n', "prices.m.vat"),
+        ('[rolse]\ndev = "mock"\n', "rolse: unknown key"),
+    ],
+)
+def test_typos_and_bad_types_in_any_table_are_one_line_naming_key_and_file(
+    cli, ledger_dir, tmp_path, body, expected
+):
+    cfg = tmp_path / "orchestrate.toml"
+    cfg.write_text(body, encoding="utf-8")
+    result = cli("submit", "login returns 500", "--ledger", str(ledger_dir), "--config", str(cfg))
+    assert result.exit_code == 2
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and expected in line and str(cfg) in line
+    assert not ledger_dir.exists()
