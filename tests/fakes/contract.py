@@ -19,8 +19,8 @@ from adapters.errors import AuthError
 from adapters.executor import ChainExhausted
 from roles.dev import DevArtifact
 from roles.triage import TriageDecision
-from tests.fakes.fixtures import KEY_VAR, KEYS, Events, Sleeps, base_url, make_executor, run_child
-from tests.fakes.server import FakeProvider, Reply, credential, error, ok
+from tests.fakes.fixtures import KEY_VAR, KEYS, Events, Sleeps, make_executor, run_child
+from tests.fakes.server import FakeProvider, Reply, base_url, credential, error, ok
 
 TEXT = "login returns 500 for every user since the 10:00 deploy"
 

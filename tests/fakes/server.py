@@ -29,7 +29,7 @@ from pydantic import JsonValue
 
 Json = dict[str, Any]  # a decoded JSON object
 Wire = Literal["anthropic", "responses", "chat"]
-Route = Literal["anthropic", "responses", "chat", "count_tokens"]
+Route = Literal["anthropic", "responses", "chat", "count_tokens", "models"]
 Event = tuple[str | None, Json | str]  # one SSE event: its name (chat chunks have none), data
 
 USAGE_IN, USAGE_OUT = 11, 7
@@ -96,6 +96,12 @@ class Recorded:
         return wire_of(self.path)
 
 
+def base_url(runtime: str, fake: FakeProvider) -> str:
+    """Where each SDK-backed runtime expects its API root: the OpenAI SDK appends paths to a
+    `/v1` root (codex); the anthropic SDK and GitHub Models (copilot) take the bare origin."""
+    return f"{fake.url}/v1" if runtime == "codex" else fake.url
+
+
 class FakeProvider:
     """`with FakeProvider() as fake:` then point a client's base URL at `fake.url` (no /v1)."""
 
@@ -154,17 +160,18 @@ class FakeProvider:
 # -- what a request asks for --------------------------------------------------------------
 
 
+_ROUTES: tuple[tuple[str, Route], ...] = (
+    ("/messages/count_tokens", "count_tokens"),
+    ("/messages", "anthropic"),
+    ("/responses", "responses"),
+    ("/chat/completions", "chat"),
+    ("/models", "models"),
+)
+
+
 def wire_of(path: str) -> Route | None:
     path = path.split("?", 1)[0].rstrip("/")
-    if path.endswith("/messages/count_tokens"):
-        return "count_tokens"
-    if path.endswith("/messages"):
-        return "anthropic"
-    if path.endswith("/responses"):
-        return "responses"
-    if path.endswith("/chat/completions"):
-        return "chat"
-    return None
+    return next((route for suffix, route in _ROUTES if path.endswith(suffix)), None)
 
 
 def _dig(value: object, *keys: str) -> object:
@@ -515,7 +522,7 @@ def _handler_for(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
         def do_GET(self) -> None:
             self._started = time.perf_counter()
             record = self._record(b"", None)
-            if self.path.split("?", 1)[0].rstrip("/").endswith("/models"):
+            if record.route == "models":
                 self._json(record, 200, {"object": "list", "data": [], "models": []})
             else:
                 self._json(record, 404, {"error": {"type": "not_found", "message": self.path}})
@@ -530,7 +537,7 @@ def _handler_for(fake: FakeProvider) -> type[BaseHTTPRequestHandler]:
             body = decoded if isinstance(decoded, dict) else None
             record = self._record(raw, body)
             route = record.route
-            if route is None or body is None:
+            if route is None or route == "models" or body is None:
                 self._json(record, 404, {"error": {"type": "not_found", "message": self.path}})
                 return
             if route == "count_tokens":  # never scripted: it fails as the default reply does
