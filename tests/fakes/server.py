@@ -137,9 +137,9 @@ class FakeProvider:
         return default if isinstance(default, Reply) else default(body)
 
     def model_requests(self) -> list[Recorded]:
-        """Every POST but token counting: what a client asked of the model."""
+        """Every POST, token counting and unknown paths included: all a client asked for."""
         with self._lock:
-            return [r for r in self.requests if r.method == "POST" and r.route != "count_tokens"]
+            return [r for r in self.requests if r.method == "POST"]
 
     def start(self) -> FakeProvider:
         self._thread.start()
