@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import anthropic
 import openai
@@ -23,16 +22,12 @@ from tests.fakes.server import (
     tool_results,
 )
 
+pytest_plugins = ("tests.fakes.fixtures",)
+
 WIRES: tuple[Wire, ...] = ("anthropic", "responses", "chat")
 ARGS: Json = {"path": "README.md", "lines": [1, 2]}
 ASK: list[anthropic.types.MessageParam] = [{"role": "user", "content": "hi"}]
 CHAT: list[openai.types.chat.ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeProvider]:
-    with FakeProvider() as server:
-        yield server
 
 
 def turn(wire: Wire, fake: FakeProvider, stream: bool) -> tuple[str | None, ToolCall | None]:
