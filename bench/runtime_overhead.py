@@ -30,7 +30,7 @@ sys.path.insert(0, str(REPO))
 from adapters.base import AgentCall, RuntimeSettings  # noqa: E402
 from adapters.executor import Executor, RetryPolicy  # noqa: E402
 from roles.dev import DevArtifact  # noqa: E402
-from tests.fakes.server import FakeProvider  # noqa: E402
+from tests.fakes.server import FakeProvider, base_url  # noqa: E402
 
 RUNTIMES = ("claude", "codex", "copilot")
 KEYS = {
@@ -66,9 +66,8 @@ class Timed:
 
 def measure(runtime: str, n: int, warmup: int, state_dir: Path) -> dict[str, float]:
     with FakeProvider() as fake:
-        url = f"{fake.url}/v1" if runtime == "codex" else fake.url
         ex = Executor(
-            settings={runtime: RuntimeSettings(base_url=url, timeout_s=10)},
+            settings={runtime: RuntimeSettings(base_url=base_url(runtime, fake), timeout_s=10)},
             policy=RetryPolicy(),
             state_dir=state_dir,
         )

@@ -22,11 +22,14 @@ from typing import Any
 
 import pytest
 
-from tests.fake_llm_server import (
-    FakeModelServer,
+from tests.fakes.server import (
+    FakeProvider,
     Reply,
+    error,
     instance,
+    ok,
     requested_schema,
+    tool_call,
     tool_results,
 )
 
@@ -95,19 +98,19 @@ def agent_answer(workspace: Path) -> Any:
     def tool(kind: str, action: str) -> Reply:
         if kind == "anthropic":
             if action == "read":
-                return {"tool": "Read", "input": {"file_path": str(readme)}}
-            return {"tool": "Write", "input": {"file_path": str(fix), "content": "retry fix\n"}}
+                return tool_call("Read", {"file_path": str(readme)})
+            return tool_call("Write", {"file_path": str(fix), "content": "retry fix\n"})
         if kind == "responses":
             cmd = "cat README.md" if action == "read" else "printf 'retry fix\\n' > FIX.md"
-            return {"tool": "exec_command", "input": {"cmd": cmd}}
+            return tool_call("exec_command", {"cmd": cmd})
         if action == "read":
-            return {"tool": "view", "input": {"path": str(readme)}}
-        return {"tool": "create", "input": {"path": str(fix), "file_text": "retry fix\n"}}
+            return tool_call("view", {"path": str(readme)})
+        return tool_call("create", {"path": str(fix), "file_text": "retry fix\n"})
 
     def answer(body: dict[str, Any]) -> Reply:
         schema = requested_schema(body)
         if schema is None:  # a CLI's side request (titles, summaries): any text will do
-            return "ok"
+            return ok("ok")
         kind = "anthropic" if "system" in body else "responses" if "input" in body else "chat"
         results = [r for r in tool_results(body) if "structured" not in r.lower()]
         is_dev = "root_cause_hypothesis" in schema.get("properties", {})
@@ -116,7 +119,7 @@ def agent_answer(workspace: Path) -> Any:
         if is_dev and len(results) == 1:
             return tool(kind, "write")
         seen = MARKER if any(MARKER in r for r in results) else "README not seen"
-        return json.dumps(instance(schema, f"checked the workspace: {seen}"))
+        return ok(json.dumps(instance(schema, f"checked the workspace: {seen}")))
 
     return answer
 
@@ -129,7 +132,7 @@ def workspace_for(tmp_path: Path) -> Path:
     return ws
 
 
-def environment(runtime: str, server: FakeModelServer, home: Path) -> dict[str, str]:
+def environment(runtime: str, server: FakeProvider, home: Path) -> dict[str, str]:
     """A private HOME and each vendor's documented way to a custom endpoint."""
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -200,7 +203,7 @@ def test_real_cli_completes_ops_dev_and_test_through_submit(
     ledger = tmp_path / "ledger"
     home = homes / runtime
     home.mkdir(exist_ok=True)
-    with FakeModelServer(agent_answer(ws)) as server:
+    with FakeProvider(agent_answer(ws)) as server:
         done = subprocess.run(
             [
                 str(ORCHESTRATE),
@@ -269,14 +272,7 @@ def test_real_cli_auth_failure_is_typed_and_falls_back(
     home = homes / runtime
     home.mkdir(exist_ok=True)
     events: list[tuple[str, dict[str, Any]]] = []
-    with FakeModelServer("{}") as server:
-        server.fail_with = (
-            401,
-            {
-                "type": "error",
-                "error": {"type": "authentication_error", "message": "invalid x-api-key"},
-            },
-        )
+    with FakeProvider(error(401, "invalid x-api-key")) as server:
         for name, value in environment(runtime, server, home).items():
             monkeypatch.setenv(name, value)
         settings = AgentCliSettings(executable=str(executable), model="fake-model", timeout_s=120)

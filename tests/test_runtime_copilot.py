@@ -6,9 +6,9 @@ import pytest
 
 from adapters.copilot import CopilotRuntime
 from adapters.remote import RemoteSettings
-from tests.fakes.contract import VALID_TRIAGE, RuntimeContract, credential, triage_call
+from tests.fakes.contract import VALID_TRIAGE, RuntimeContract, triage_call
 from tests.fakes.fixtures import KEYS, Events, make_executor
-from tests.fakes.server import FakeProvider, Reply, ok
+from tests.fakes.server import FakeProvider, Reply, credential, ok
 
 pytest_plugins = ("tests.fakes.fixtures",)
 

@@ -1,4 +1,4 @@
-"""Loopback fakes of the provider APIs, and the fixtures and contract tests built on them."""
+"""A loopback fake of the provider APIs (`server`), and the fixtures and contract tests on it."""
 
 import pytest
 

@@ -19,8 +19,8 @@ from adapters.errors import NotReady
 from adapters.executor import ChainExhausted
 from roles.dev import DevArtifact
 from roles.triage import TriageDecision
-from tests.fakes.fixtures import KEY_VAR, KEYS, Events, Sleeps, base_url, make_executor, run_child
-from tests.fakes.server import FakeProvider, Reply, error, ok
+from tests.fakes.fixtures import KEY_VAR, KEYS, Events, Sleeps, make_executor, run_child
+from tests.fakes.server import FakeProvider, Reply, base_url, credential, error, ok
 
 TEXT = "login returns 500 for every user since the 10:00 deploy"
 
@@ -48,10 +48,6 @@ VALID_TRIAGE = json.dumps(
         "signals": ["login", "500", "deploy"],
     }
 )
-
-
-def credential(headers: dict[str, str]) -> str:
-    return headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
 
 
 @pytest.mark.usefixtures("provider_env")

@@ -19,7 +19,7 @@ from pydantic import JsonValue
 from adapters.base import RuntimeSettings
 from adapters.events import ExecutorEvent
 from adapters.executor import Executor, RetryPolicy
-from tests.fakes.server import FakeProvider
+from tests.fakes.server import FakeProvider, base_url
 
 REPO_DIR = Path(__file__).resolve().parents[2]
 
@@ -47,11 +47,6 @@ _CLEARED = (
     "ORCHESTRATE_LEDGER",
     "ORCHESTRATE_RUNTIME",
 )
-
-
-def base_url(runtime: str, fake: FakeProvider) -> str:
-    """Where each SDK expects its API root: the OpenAI SDK appends paths to a `/v1` root."""
-    return f"{fake.url}/v1" if runtime == "codex" else fake.url
 
 
 def fast_policy(**overrides: Any) -> RetryPolicy:
