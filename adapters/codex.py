@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from adapters import openai_common
+from adapters import openai_common, schemas
 from adapters.base import AgentCall, RawReply, RuntimeSettings, Usage
 from adapters.errors import AdapterError, InvalidReply
 from adapters.remote import RemoteRuntime, RemoteSettings, require_text, user_text
@@ -50,8 +50,8 @@ class CodexRuntime(RemoteRuntime):
             text={
                 "format": {
                     "type": "json_schema",
-                    "name": openai_common.schema_name(call.output_type),
-                    "schema": openai_common.strict_schema(call.output_type),
+                    "name": schemas.schema_name(call.output_type),
+                    "schema": schemas.strict_schema(call.output_type),
                     "strict": True,
                 }
             },

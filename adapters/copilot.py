@@ -15,13 +15,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from adapters import openai_common
+from adapters import openai_common, schemas
 from adapters.base import AgentCall, RawReply, Usage
 from adapters.errors import AdapterError, InvalidReply
 from adapters.remote import (
     RemoteRuntime,
     RemoteSettings,
-    instructed_json,
     require_text,
     user_text,
 )
@@ -63,20 +62,19 @@ class CopilotRuntime(RemoteRuntime):
     def _complete(
         self, client: openai.OpenAI, call: AgentCall[Any], model: str, *, structured: bool
     ) -> RawReply:
-        schema = openai_common.strict_schema(call.output_type)
         kwargs: dict[str, Any] = {}
         if structured:
             system = call.system
             kwargs["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {
-                    "name": openai_common.schema_name(call.output_type),
-                    "schema": schema,
+                    "name": schemas.schema_name(call.output_type),
+                    "schema": schemas.strict_schema(call.output_type),
                     "strict": True,
                 },
             }
-        else:
-            system = instructed_json(call, schema)
+        else:  # the endpoint refused a schema format: ask for the JSON in words
+            system = f"{call.system}\n\n{schemas.answer_instruction(call.output_type)}"
         completion = client.chat.completions.create(
             model=model,
             messages=[

@@ -22,6 +22,16 @@ from adapters.errors import (
 from adapters.secrets import redact
 
 _TRANSIENT = frozenset({408, 409, 425, 429, 499})
+
+
+def error_class(status: int) -> type[AdapterError]:
+    """The one status → error table, for the SDK runtimes and the agent CLIs alike:
+    401/403 auth, 408/409/425/429/499 and 5xx transient, anything else permanent."""
+    if status in (401, 403):
+        return AuthError
+    if status in _TRANSIENT or status >= 500:
+        return TransientError
+    return PermanentError
 _MAX_MESSAGE = 300
 
 
@@ -80,15 +90,14 @@ def from_status(
     """One HTTP error status → the error the executor knows how to treat."""
     why = clip(reason, secrets)
     suffix = f": {why}" if why else ""
-    if status in (401, 403):
+    kind = error_class(status)
+    if kind is AuthError:
         verb = "rejected" if status == 401 else "is not allowed this request with"
         return AuthError(
             f"{runtime}: the provider {verb} the key from {key_hint} (HTTP {status}); "
             f"set {key_hint} to a valid key{suffix}"
         )
-    if status in _TRANSIENT or status >= 500:
-        return TransientError(f"{runtime}: HTTP {status}{suffix}", retry_after=retry_after(headers))
-    return PermanentError(f"{runtime}: HTTP {status}{suffix}")
+    return kind(f"{runtime}: HTTP {status}{suffix}", retry_after=retry_after(headers))
 
 
 def timeout(runtime: str, timeout_s: float) -> RuntimeTimeout:

@@ -7,7 +7,6 @@ settings, replies or messages.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from typing import Any, ClassVar
@@ -129,14 +128,6 @@ def user_text(call: AgentCall[Any]) -> str:
     return (
         f"{call.user}\n\nYour previous reply was rejected: {call.feedback}\n"
         "Reply again with one JSON object that matches the schema exactly."
-    )
-
-
-def instructed_json(call: AgentCall[Any], schema: dict[str, Any]) -> str:
-    """For endpoints without schema-constrained output: ask for the JSON in words."""
-    return (
-        f"{call.system}\n\nReply with only one JSON object, no prose and no code fences, "
-        f"that validates against this JSON Schema:\n{json.dumps(schema, separators=(',', ':'))}"
     )
 
 

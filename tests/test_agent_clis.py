@@ -23,10 +23,10 @@ from adapters.agents.claude_code import ClaudeCodeRuntime
 from adapters.agents.cli import AgentCliRuntime, AgentCliSettings, classify
 from adapters.agents.codex_cli import CodexCliRuntime
 from adapters.agents.copilot_cli import CopilotCliRuntime
-from adapters.agents.schema import strict_schema
 from adapters.base import AgentCall
 from adapters.errors import AuthError, PermanentError, RuntimeTimeout, TransientError
 from adapters.executor import ChainExhausted, Executor, RetryPolicy
+from adapters.schemas import strict_schema
 
 RUNTIMES: dict[str, type[AgentCliRuntime]] = {
     "claude-code": ClaudeCodeRuntime,

@@ -14,9 +14,9 @@ from pydantic import JsonValue
 
 from adapters.agents import process
 from adapters.agents.cli import AgentCliRuntime, Invocation, Outcome, garbage, tail
-from adapters.agents.schema import plain_schema
 from adapters.base import Usage
 from adapters.errors import InvalidReply
+from adapters.schemas import plain_schema
 
 READ_ONLY_DENIED = ("Bash", "Edit", "MultiEdit", "Write", "NotebookEdit")
 CLI_RETRIES = 2

@@ -21,9 +21,8 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field, JsonValue
 
-from adapters import secrets
+from adapters import provider_errors, schemas, secrets
 from adapters.agents import process
-from adapters.agents.schema import plain_schema
 from adapters.base import AgentCall, RawReply, Runtime, RuntimeSettings, RuntimeStatus, Usage
 from adapters.errors import (
     AdapterError,
@@ -243,11 +242,7 @@ def build_prompt(
             "## Answer\nFinish with your answer as structured output matching the given schema."
         )
     else:
-        schema = json.dumps(plain_schema(call.output_type), separators=(",", ":"))
-        parts.append(
-            "## Answer\nFinish with exactly one JSON object and nothing else (no prose, no code "
-            f"fences) that validates against this JSON Schema:\n{schema}"
-        )
+        parts.append(f"## Answer\n{schemas.answer_instruction(call.output_type)}")
     return "\n\n".join(p for p in parts if p)
 
 
@@ -269,12 +264,10 @@ _TRANSIENT = re.compile(
 def classify(message: str, *, status: int | None = None, kind: str = "") -> AdapterError:
     """Status code first, then the words the CLIs use; unknown failures are permanent."""
     message = message.strip() or "failed without a message"
-    if status in (401, 403) or kind.lower() in ("authentication", "auth", "authentication_error"):
+    if kind.lower() in ("authentication", "auth", "authentication_error"):
         return AuthError(message)
-    if status is not None and (status in (408, 409, 425, 429) or status >= 500):
-        return TransientError(message)
-    if status is not None and 400 <= status < 500:
-        return PermanentError(message)
+    if status is not None and status >= 400:
+        return provider_errors.error_class(status)(message)
     if _AUTH.search(message):
         return AuthError(message)
     if _TRANSIENT.search(message):

@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 
 from adapters.agents import process
 from adapters.agents.cli import AgentCliRuntime, Invocation, Outcome, garbage, jsonl_events, tail
-from adapters.agents.schema import strict_schema
 from adapters.base import Usage
 from adapters.errors import InvalidReply
+from adapters.schemas import strict_schema
 
 QUIET = (
     "check_for_update_on_startup=false",

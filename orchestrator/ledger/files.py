@@ -11,7 +11,7 @@ from pathlib import Path
 from pydantic import BaseModel, JsonValue, ValidationError
 
 from orchestrator.errors import LedgerCorrupt, NotFoundError
-from orchestrator.ledger import fsio, ids
+from orchestrator.ledger import chain, fsio, ids
 from orchestrator.ledger.canonical import GENESIS, canonical_bytes, event_hash, sha256_hex
 from orchestrator.ledger.events import (
     Action,
@@ -281,22 +281,12 @@ class FileLedger:
 
     def _parse_for_append(self, path: Path, data: bytes) -> list[LedgerEvent]:
         """Parse the complete lines; refuse to append after real damage (verify says where)."""
-        events: list[LedgerEvent] = []
-        for number, raw in enumerate(data.split(b"\n")[:-1], start=1):
-            try:
-                event = parse_line(raw)
-            except ValidationError as exc:
-                raise LedgerCorrupt(
-                    f"{path.name} line {number} is unreadable ({exc.error_count()} errors); "
-                    "run `orchestrate verify`"
-                ) from None
-            expected = events[-1].hash if events else GENESIS
-            edited = event_hash(event.model_dump(mode="json")) != event.hash
-            if event.seq != number or event.prev != expected or edited:
-                raise LedgerCorrupt(
-                    f"{path.name} line {number} breaks the hash chain; run `orchestrate verify`"
-                )
-            events.append(event)
+        events, findings = chain.walk(path.name, data)
+        if findings:
+            first = findings[0]
+            raise LedgerCorrupt(
+                f"{first.file} line {first.line}: {first.reason}; run `orchestrate verify`"
+            )
         return events
 
     def _repair_torn_tail(self, request_id: str, path: Path, head: _Head, fragment: bytes) -> _Head:

@@ -1,16 +1,21 @@
-"""JSON Schemas for the CLIs' structured-output flags, derived from the role's pydantic model.
+"""JSON Schemas of a reply type, derived once from its pydantic model, for every runtime.
 
-Codex forwards `--output-schema` to the Responses API in strict mode, which accepts only a
-subset of JSON Schema: every object closed, every property required, no `default`, no
-string-length keywords. Pydantic's own schema is stricter than that subset in some places
-and looser in others, so the reply is still validated by the executor afterwards.
+`plain_schema` inlines `$ref`s for validators that take full JSON Schema (Claude Code's
+`--json-schema`, instructed-JSON prompts). `strict_schema` is the subset OpenAI's strict
+structured output accepts (Responses `text.format`, chat `response_format`, Codex CLI's
+`--output-schema`): every object closed, every property required, no `default`, no
+string-length keywords. The executor still validates every reply against the full model.
 """
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
+
+_NAME_OK = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
 # Keywords the strict structured-output subset understands; everything else is dropped.
 _STRICT_KEYS = frozenset(
@@ -37,6 +42,7 @@ _STRICT_KEYS = frozenset(
 )
 
 
+@cache
 def plain_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's schema with `$ref`s inlined, for validators that handle full JSON Schema."""
     schema = model.model_json_schema()
@@ -44,9 +50,16 @@ def plain_schema(model: type[BaseModel]) -> dict[str, Any]:
     return _inline(schema, defs, depth=0)
 
 
+@cache
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's schema reduced to the strict structured-output subset."""
     return _strict(plain_schema(model))
+
+
+def schema_name(model: type[BaseModel]) -> str:
+    """The `name` the OpenAI APIs want beside a schema: [A-Za-z0-9_-], at most 64."""
+    name = "".join(c if c in _NAME_OK else "_" for c in model.__name__)
+    return name[:64] or "reply"
 
 
 def _inline(node: Any, defs: dict[str, Any], depth: int) -> Any:
@@ -86,3 +99,13 @@ def _strict(node: Any) -> Any:
         out["required"] = list(properties)
         out["additionalProperties"] = False
     return out
+
+
+def answer_instruction(model: type[BaseModel]) -> str:
+    """For endpoints and CLIs that do not enforce a schema: ask for the JSON in words. The
+    `JSON Schema:` marker before the schema is what tests' fake servers look for."""
+    schema = json.dumps(plain_schema(model), separators=(",", ":"))
+    return (
+        "Answer with exactly one JSON object and nothing else (no prose, no code fences) "
+        f"that validates against this JSON Schema:\n{schema}"
+    )
