@@ -31,9 +31,3 @@ class LedgerCorrupt(OrchestrateError):
     """The ledger cannot be read as written; `orchestrate verify` says where."""
 
     exit_code = 5
-
-
-class RuntimeFailure(OrchestrateError):
-    """A runtime could not produce a valid reply (after retries and fallbacks)."""
-
-    exit_code = 6

@@ -8,7 +8,6 @@ from roles.dev import DevArtifact
 from roles.ops import OpsArtifact
 from roles.pm import PMArtifact
 from roles.test import TestArtifact
-from roles.triage import TriageDecision
 
 
 class RoleSpec(BaseModel):
@@ -51,13 +50,5 @@ ROLES: dict[str, RoleSpec] = {
     )
 }
 
-TRIAGE = RoleSpec(
-    name="triage", title="Triage", output_type=TriageDecision, prompt="triage", sees=()
-)
-
 # every name a `--runtime ROLE=NAME` flag or `[roles]` key may use
 ROLE_NAMES: tuple[str, ...] = ("triage", *ROLES)
-
-
-def spec(name: str) -> RoleSpec:
-    return TRIAGE if name == "triage" else ROLES[name]

@@ -90,7 +90,7 @@ def show_command(
 def _show(request_id, at, as_json, ledger, config) -> None:
     ids.validate(request_id)
     store, cfg = _ledger(ledger, config)
-    if not store.events_path(request_id).exists():
+    if not store.has_events(request_id):
         raise NotFoundError(f"unknown request {request_id}")
     events = store.read_events(request_id)
     if at is not None and not 1 <= at <= len(events):

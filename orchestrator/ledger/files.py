@@ -87,6 +87,14 @@ class FileLedger:
     def events_path(self, request_id: str) -> Path:
         return self.events_dir / f"{ids.validate(request_id)}.jsonl"
 
+    def has_request(self, request_id: str) -> bool:
+        """The packet exists (its first event may still be on its way)."""
+        return self.request_path(request_id).exists()
+
+    def has_events(self, request_id: str) -> bool:
+        """The request's history has begun: a known request, for every reader."""
+        return self.events_path(request_id).exists()
+
     def _lock(self, name: str) -> ProcessFileLock:
         """filelock waits by polling; its 50 ms default idles every contended writer that long.
         Lock objects are kept: building one costs more than taking it."""

@@ -16,6 +16,6 @@ def same_text(ledger: FileLedger, text: str) -> str | None:
     if not ledger.exists():
         return None
     found = ledger.find_by_text(text)
-    if found is None or not ledger.request_path(found).exists():
+    if found is None or not ledger.has_request(found):
         return None
     return found if ledger.read_request(found).text == text else None

@@ -95,7 +95,7 @@ class Orchestrator:
             raise InputError(
                 f"idempotency key {key!r} was used for {request_id} with different text"
             )
-        if not self.ledger.events_path(request_id).exists():  # its creator is mid-way
+        if not self.ledger.has_events(request_id):  # its creator is mid-way
             return SubmitResult.pending(request_id)
         return self.result(request_id, created=False)
 
@@ -186,5 +186,5 @@ def _require_open(ledger: FileLedger, request_id: str) -> None:
 
 
 def require_known(ledger: FileLedger, request_id: str) -> None:
-    if not ledger.events_path(request_id).exists():
+    if not ledger.has_events(request_id):
         raise NotFoundError(f"unknown request {request_id}")
