@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import ClassVar
 
-from adapters.mock.classifier.features import CHARS, FIRST, SIGNAL, WORD, Features, extract
+from adapters.mock.classifier.features import (
+    CHARS,
+    FIRST,
+    SIGNAL,
+    WORD,
+    Features,
+    char_grams,
+    extract,
+)
 from adapters.mock.classifier.model import Model
 from adapters.mock.classifier.schema import KINDS, Evidence, Kind
 from adapters.mock.classifier.signals import BY_NAME
-from adapters.mock.classifier.text import NUMBER
+from adapters.mock.classifier.text import NUMBER, tokens
 
 _TOKEN_SPAN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.ASCII)
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
@@ -47,45 +56,64 @@ def analyse(text: str, model: Model) -> Analysis:
     return Analysis(features, vector, model.probabilities(model.logits(vector)), model)
 
 
-def contributions(a: Analysis, kind: Kind) -> list[Evidence]:
-    """Every feature's contribution to `kind`, strongest first by size, quoted."""
+def contributions(
+    a: Analysis, kind: Kind, sign: int = 0, limit: int | None = None
+) -> list[Evidence]:
+    """Features' contributions to `kind`, largest first: `sign` 1 only for, -1 only against.
+
+    Only the first `limit` are quoted from the text, so a classification stays cheap."""
     k = _KIND_INDEX[kind]
     names = a.model.features
+    weights = a.model.arrays.weights
     per_word: dict[str, float] = {}
-    out: list[Evidence] = []
-    spans: list[tuple[str, int, int]] | None = None
+    raw: list[tuple[float, str, str]] = []  # (weight, feature kind, key)
+    owners: dict[str, list[str]] | None = None
     for i, v in a.vector:
-        weight = v * a.model.weight(i, k)
-        if weight == 0.0:
-            continue
+        weight = v * weights[3 * i + k]
         name = names[i]
-        if name.startswith(CHARS):
-            for word, share in _char_owners(name[len(CHARS) :], a.features):
-                per_word[word] = per_word.get(word, 0.0) + weight * share
-            continue
-        if name.startswith(WORD):
-            if spans is None:
-                spans = _spans(a.features)
-            phrase = _quote_words(name[len(WORD) :], spans, a.features.original)
-            out.append(Evidence(feature="words", phrase=phrase, weight=weight))
-        elif name.startswith(SIGNAL):
-            hit = next(h for h in a.features.hits if h.signal.name == name[len(SIGNAL) :])
-            out.append(
-                Evidence(feature=f"signal:{hit.signal.name}", phrase=hit.phrase, weight=weight)
-            )
-        elif name.startswith(FIRST):
-            if spans is None:
-                spans = _spans(a.features)
-            first = _quote_words(name[len(FIRST) :], spans, a.features.original)
-            out.append(Evidence(feature="first word", phrase=first, weight=weight))
-    if per_word:
-        if spans is None:
-            spans = _spans(a.features)
-        for word, weight in per_word.items():
-            phrase = _quote_words(word, spans, a.features.original)
-            out.append(Evidence(feature="characters", phrase=phrase, weight=weight))
-    out.sort(key=lambda e: -abs(e.weight))
-    return out
+        if name[0] == CHARS[0]:
+            if owners is None:
+                owners = _char_owners(a.features)
+            words = owners.get(name, ())
+            for word in words:
+                per_word[word] = per_word.get(word, 0.0) + weight / len(words)
+        elif weight * sign >= 0.0 and weight != 0.0:
+            raw.append((weight, name[:2], name[2:]))
+    raw.extend((w, CHARS, word) for word, w in per_word.items() if w * sign >= 0.0 and w != 0.0)
+    raw.sort(key=lambda r: -abs(r[0]))
+    quote = _Quoter(a.features)
+    return [quote(weight, prefix, key) for weight, prefix, key in raw[:limit]]
+
+
+class _Quoter:
+    """Quotes evidence as the ticket wrote it; token positions are found once, on demand."""
+
+    _FEATURE: ClassVar[dict[str, str]] = {WORD: "words", CHARS: "characters", FIRST: "first word"}
+
+    def __init__(self, f: Features) -> None:
+        self.f = f
+        self.spans: list[tuple[str, int, int]] | None = None
+        self.at: dict[str, list[int]] = {}
+
+    def __call__(self, weight: float, prefix: str, key: str) -> Evidence:
+        if prefix == SIGNAL:
+            hit = next(h for h in self.f.hits if h.signal.name == key)
+            return Evidence(feature=f"signal:{key}", phrase=hit.phrase, weight=weight)
+        return Evidence(feature=self._FEATURE[prefix], phrase=self.words(key), weight=weight)
+
+    def words(self, phrase: str) -> str:
+        """The first place the tokens of `phrase` occur in a row, as written."""
+        if self.spans is None:
+            self.spans = _spans(self.f)
+            for n, (token, _, _) in enumerate(self.spans):
+                self.at.setdefault(token, []).append(n)
+        want = phrase.split(" ")
+        spans = self.spans
+        for i in self.at.get(want[0], ()):
+            last = i + len(want) - 1
+            if last < len(spans) and all(spans[i + j][0] == w for j, w in enumerate(want)):
+                return " ".join(self.f.original[spans[i][1] : spans[last][2]].split())
+        return phrase
 
 
 def description(e: Evidence) -> str:
@@ -95,18 +123,13 @@ def description(e: Evidence) -> str:
     return ""
 
 
-def _char_owners(gram: str, f: Features) -> list[tuple[str, float]]:
-    """Title words containing a character n-gram, with their share of its count."""
-    core = gram.strip()
-    owners = [w for w in _title_words(f) if core in w and f" {w} ".find(gram) >= 0]
-    if not owners:
-        return []
-    share = 1.0 / len(owners)
-    return [(w, share) for w in owners]
-
-
-def _title_words(f: Features) -> list[str]:
-    return list(dict.fromkeys(_TOKEN_SPAN.findall(f.ticket.title.lower())))
+def _char_owners(f: Features) -> dict[str, list[str]]:
+    """Each character n-gram of the title -> the title words it occurs in."""
+    owners: dict[str, list[str]] = {}
+    for word in dict.fromkeys(tokens(f.ticket.title.lower())):
+        for gram in char_grams([word]):
+            owners.setdefault(gram, []).append(word)
+    return owners
 
 
 def _spans(f: Features) -> list[tuple[str, int, int]]:
@@ -114,13 +137,3 @@ def _spans(f: Features) -> list[tuple[str, int, int]]:
         (NUMBER if m.group().isdigit() else m.group(), m.start(), m.end())
         for m in _TOKEN_SPAN.finditer(f.ticket.lowered)
     ]
-
-
-def _quote_words(phrase: str, spans: list[tuple[str, int, int]], original: str) -> str:
-    """The first place the tokens of `phrase` occur in a row, as the ticket wrote them."""
-    want = phrase.split(" ")
-    n = len(want)
-    for i in range(len(spans) - n + 1):
-        if all(spans[i + j][0] == want[j] for j in range(n)):
-            return " ".join(original[spans[i][1] : spans[i + n - 1][2]].split())
-    return phrase

@@ -17,24 +17,19 @@ TOP = 5
 def explain(text: str, *, model: Model | None = None, limit: int = TOP) -> Explanation:
     """The decision's evidence: for each kind, up to `limit` items for and against it."""
     a = analyse(text, model or shipped())
-    kinds = []
-    ranked_top = []
-    for k, kind in enumerate(KINDS):
-        ranked = contributions(a, kind)
-        if k == a.ranked[0]:
-            ranked_top = ranked
-        kinds.append(
-            KindEvidence(
-                kind=kind,
-                probability=round(a.probabilities[k], 4),
-                support=[e for e in ranked if e.weight > 0][:limit],
-                against=[e for e in ranked if e.weight < 0][:limit],
-            )
+    kinds = [
+        KindEvidence(
+            kind=kind,
+            probability=round(a.probabilities[k], 4),
+            support=contributions(a, kind, sign=1, limit=limit),
+            against=contributions(a, kind, sign=-1, limit=limit),
         )
+        for k, kind in enumerate(KINDS)
+    ]
     top = a.ranked[0]
     confidence = a.probabilities[top]
     unsure = confidence < REVIEW_BELOW
-    reason = unsure_reason(a, ranked_top) if unsure else f"{KINDS[top]} at {confidence:.2f}"
+    reason = unsure_reason(a) if unsure else f"{KINDS[top]} at {confidence:.2f}"
     return Explanation(
         kind=KINDS[top],
         confidence=round(confidence, 3),

@@ -48,7 +48,7 @@ def extract(text: str) -> Features:
     flags = [SIGNAL + h.signal.name for h in hits]
     if title_words:
         flags.append(FIRST + title_words[0])
-    return Features(ticket, original, counts, _char_grams(title_words), tuple(flags), hits)
+    return Features(ticket, original, counts, char_grams(title_words), tuple(flags), hits)
 
 
 def _word_grams(words: list[str]) -> list[str]:
@@ -57,7 +57,7 @@ def _word_grams(words: list[str]) -> list[str]:
     return grams
 
 
-def _char_grams(words: list[str]) -> dict[str, int]:
+def char_grams(words: list[str]) -> dict[str, int]:
     """Character n-grams within each word padded by spaces, like scikit-learn's char_wb."""
     counts: dict[str, int] = {}
     for word in words:

@@ -20,6 +20,7 @@ REVIEW_BELOW = 0.6
 # Less total evidence than this for the chosen kind is "weak", however it splits.
 WEAK_EVIDENCE = 1.0
 _RATIONALE_PHRASES = 4
+_QUOTED = 12  # evidence items quoted per decision (quoting is the costly part)
 # Words that carry weight in the model but tell a reader nothing; left out of the rationale.
 _FILLER_WORDS = (
     "a an the is are was were be been to of in on at for and or but it its this that with as by "
@@ -34,10 +35,9 @@ def classify(text: str, *, model: Model | None = None) -> Classification:
     top, runner_up = a.ranked[:2]
     kind = KINDS[top]
     confidence = a.probabilities[top]
-    ranked = contributions(a, kind)
-    support = _readable(e for e in ranked if e.weight > 0)
+    support = _readable(contributions(a, kind, sign=1, limit=_QUOTED))
     impact = assess(kind, a.features.hits)
-    unsure = unsure_reason(a, ranked) if confidence < REVIEW_BELOW else None
+    unsure = unsure_reason(a) if confidence < REVIEW_BELOW else None
     return Classification(
         kind=kind,
         severity=impact.severity,
@@ -49,15 +49,15 @@ def classify(text: str, *, model: Model | None = None) -> Classification:
     )
 
 
-def unsure_reason(a: Analysis, ranked: list[Evidence]) -> str:
+def unsure_reason(a: Analysis) -> str:
     """Why a low-probability decision is unsure: too little evidence, or evidence both ways."""
     top, runner_up = a.ranked[:2]
     p = a.probabilities
     odds = f"{KINDS[top]} {p[top]:.2f} vs {KINDS[runner_up]} {p[runner_up]:.2f}"
-    total = sum(e.weight for e in ranked if e.weight > 0)
+    total = sum(e.weight for e in contributions(a, KINDS[top], sign=1))
     if total < WEAK_EVIDENCE:
         return f"weak evidence ({odds}; little in the text points to any kind)"
-    rival = _readable(e for e in contributions(a, KINDS[runner_up]) if e.weight > 0)
+    rival = _readable(contributions(a, KINDS[runner_up], sign=1, limit=_QUOTED))
     against = ", ".join(_quoted(e) for e in rival[:2])
     return f"conflicting evidence ({odds}; for {KINDS[runner_up]}: {against or 'none'})"
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from adapters.mock.classifier.literals import Needs, needs
 from adapters.mock.classifier.text import Ticket, squash
 
 Impact = Literal[
@@ -388,6 +389,7 @@ class Signal:
     description: str
     impact: Impact | None
     pattern: re.Pattern[str]
+    needs: Needs = None  # literals of which one must occur for the pattern to match
 
 
 @dataclass(frozen=True)
@@ -398,10 +400,12 @@ class Hit:
     phrase: str
 
 
-SIGNALS: tuple[Signal, ...] = tuple(
-    Signal(name, description, impact, re.compile(pattern, re.ASCII | re.MULTILINE))
-    for name, description, impact, pattern in _ROWS
-)
+def _compile(name: str, description: str, impact: Impact | None, source: str) -> Signal:
+    pattern = re.compile(source, re.ASCII | re.MULTILINE)
+    return Signal(name, description, impact, pattern, needs(pattern))
+
+
+SIGNALS: tuple[Signal, ...] = tuple(_compile(*row) for row in _ROWS)
 BY_NAME: dict[str, Signal] = {s.name: s for s in SIGNALS}
 
 # Alert names are CamelCase words with a part from the vocabulary of alerting rules:
@@ -428,6 +432,8 @@ def find(ticket: Ticket, original: str) -> list[Hit]:
     hits = []
     text = ticket.lowered
     for signal in SIGNALS:
+        if signal.needs is not None and not any(lit in text for lit in signal.needs):
+            continue
         m = signal.pattern.search(text)
         if m is not None:
             hits.append(Hit(signal, _quote(original, m.start(), m.end())))
