@@ -1,19 +1,13 @@
-"""The offline triage classifier: pinned decisions, explanations, calibration, robustness."""
+"""The offline triage gate: pinned decisions, evidence, severity, robustness."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from pathlib import Path
 
 import pytest
 
 from adapters.mock.classifier import Classification, classify
-from adapters.mock.classifier import pipeline as classifier_pipeline
-from adapters.mock.classifier.matching import find
-from adapters.mock.classifier.signals import CONTENT
-from adapters.mock.classifier.templates import TEMPLATES
-from adapters.mock.classifier.text import split
 
 TICKETS = Path(__file__).parent / "data" / "triage_tickets.jsonl"
 KINDS = ("bug", "feature", "incident")
@@ -28,85 +22,95 @@ OWN = _tickets()
 DECISIONS = {t["id"]: classify(t["text"]) for t in OWN}
 
 
-def _macro_f1(pairs: list[tuple[str, str]]) -> float:
-    scores = []
-    for kind in KINDS:
-        tp = sum(label == kind == pred for label, pred in pairs)
-        fp = sum(pred == kind != label for label, pred in pairs)
-        fn = sum(label == kind != pred for label, pred in pairs)
-        scores.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
-    return sum(scores) / len(scores)
-
-
 def _squashed(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
-def test_own_tickets_are_balanced_and_plenty() -> None:
-    labels = [t["label"] for t in OWN]
-    assert len(OWN) >= 60
-    assert all(labels.count(kind) >= 18 for kind in KINDS)
-
-
-def test_macro_f1_on_own_tickets_meets_target() -> None:
-    pairs = [(t["label"], DECISIONS[t["id"]].kind) for t in OWN]
-    assert _macro_f1(pairs) >= 0.85
-
-
+# The issue's table (#10): what the old rule gate got wrong, and what an engineer says.
 @pytest.mark.parametrize(
-    ("ticket_id", "kind"),
+    ("text", "kinds", "severity"),
     [
-        ("inc-02", "incident"),  # terse outage in issue voice
-        ("inc-10", "incident"),  # "everything is timing out", no status-page words
-        ("inc-13", "incident"),  # "broken for all users" is scope, not a single defect
-        ("inc-19", "incident"),  # login failing for customers with an error-rate figure
-        ("bug-01", "bug"),  # urgent voice, still one reproducible crash
-        ("bug-02", "bug"),  # bug template that mentions "feature request"
-        ("bug-11", "bug"),  # "this is not a feature request"
-        ("bug-21", "bug"),  # the word "feature" in a regression report
-        ("bug-22", "bug"),  # a security hole is a defect, not an outage
-        ("feat-01", "feature"),  # feature ask phrased as a complaint
-        ("feat-06", "feature"),  # "useless for us ... we need X support"
-        ("feat-12", "feature"),  # "I hate having to ..." is an ask
-        ("feat-21", "feature"),  # "currently only ...; we want ..."
+        ("The export to PDF cuts off the last page", {"bug"}, None),
+        ("Users can see other customers' invoices", {"bug", "incident"}, "critical"),
+        ("CVE-2024-3094 in xz affects our base image", {"bug"}, "high"),
+        ("[FIRING:2] HighMemoryUsage prod/search-indexer", {"incident"}, None),
+        ("Invoices are emailed twice to every customer since Tuesday", {"bug", "incident"}, "high"),
+        ("Language preference is forgotten after logging out", {"bug"}, None),
+        ("The footer says Copyrigth 2025", {"bug"}, "low"),
     ],
 )
-def test_pinned_own_ticket_decisions(ticket_id: str, kind: str) -> None:
-    assert DECISIONS[ticket_id].kind == kind
+def test_the_issue_table(text: str, kinds: set[str], severity: str | None) -> None:
+    decision = classify(text)
+    assert decision.kind in kinds, decision.rationale
+    if severity:
+        assert decision.severity == severity, decision.rationale
+    assert not decision.needs_review
 
 
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
+        ("[FIRING:1] KubePodCrashLooping payments/api-7d9f", "incident"),
+        ("HighErrorRate checkout-gateway 12% for 10m", "incident"),
+        ("PagerDuty: [Triggered] API latency p99 above 2s", "incident"),
+        ("Opsgenie alert: disk usage 96% on db-primary", "incident"),
         (
             "We are investigating elevated error rates on the API. Next update in 30 minutes.",
             "incident",
         ),
+        ("Certificate for the public API expired, every client fails the handshake", "incident"),
+        ("CVE-2023-4863 in libwebp is in our image pipeline", "bug"),
+        ("Any user can read other customers' orders by changing the order id", "bug"),
         (
-            "Between 10:02 and 11:40 UTC a subset of customers could not sign in. Root cause: an "
-            "expired certificate on the identity service.",
-            "incident",
-        ),
-        (
-            'Traceback (most recent call last):\n  File "app.py", line 3, in <module>\n'
-            "ValueError: bad input",
+            'Traceback (most recent call last):\n  File "app.py", line 3\nValueError: bad input',
             "bug",
         ),
-        ("Export worked in 2.2 but since upgrading to 2.3 the CSV is empty", "bug"),
         ("Expected the total to be 10 but got 12 when two discounts apply", "bug"),
         ("It would be nice to have an option to collapse all sections at once", "feature"),
-        ("This is not a bug: please add a setting for the default page size", "feature"),
+        ("Please add support for SAML login", "feature"),
         ("RFC: allow plugins to register their own commands", "feature"),
     ],
 )
-def test_pinned_inline_decisions(text: str, kind: str) -> None:
+def test_shapes_teams_send(text: str, kind: str) -> None:
     assert classify(text).kind == kind
 
 
-def test_expected_severities_of_own_tickets() -> None:
+def test_privacy_and_data_loss_are_critical_and_security_at_least_high() -> None:
+    assert classify("Customers can view other tenants' invoices in the portal").severity == (
+        "critical"
+    )
+    assert classify(
+        "Saving a draft overwrites the whole document and the data is lost"
+    ).severity == ("critical")
+    assert classify("SQL injection in the search parameter").severity in ("critical", "high")
+
+
+@pytest.mark.parametrize("text", ["hello", "see attached", "question about the roadmap", "zzz"])
+def test_weak_evidence_is_flagged_for_review_not_defaulted(text: str) -> None:
+    decision = classify(text)
+    assert decision.needs_review
+    assert decision.confidence < 0.6
+    assert "unsure" in decision.rationale
+    assert "weak evidence" in decision.rationale or "conflicting evidence" in decision.rationale
+    assert "by default" not in decision.rationale
+
+
+def test_confident_decisions_are_not_flagged() -> None:
+    decision = classify("Please add a dark mode to the settings page")
+    assert decision.kind == "feature" and not decision.needs_review
+    assert decision.confidence >= 0.6
+
+
+def test_needs_review_stays_out_of_the_dump_until_the_gate_carries_it() -> None:
+    """roles.triage.TriageDecision forbids unknown fields; the mock runtime dumps this."""
+    assert "needs_review" not in classify("hello").model_dump()
+
+
+def test_severity_never_claims_high_without_evidence() -> None:
     for t in OWN:
-        if "severity" in t:
-            assert DECISIONS[t["id"]].severity == t["severity"], t["id"]
+        decision = DECISIONS[t["id"]]
+        if decision.severity in ("critical", "high"):
+            assert "no impact evidence" not in decision.rationale, t["id"]
 
 
 def test_priority_follows_severity() -> None:
@@ -115,6 +119,13 @@ def test_priority_follows_severity() -> None:
             assert decision.priority == "P1"
         if decision.kind == "feature":
             assert decision.priority in ("P2", "P3", "P4")
+        if decision.severity == "low":
+            assert decision.priority in ("P3", "P4")
+
+
+def test_money_alone_never_makes_a_p1() -> None:
+    decision = classify("The invoice page shows the total in the wrong currency format")
+    assert decision.priority != "P1"
 
 
 def test_signals_are_phrases_from_the_text_and_explain_the_call() -> None:
@@ -127,21 +138,10 @@ def test_signals_are_phrases_from_the_text_and_explain_the_call() -> None:
         assert decision.kind in decision.rationale
 
 
-def test_confidence_is_monotone_over_own_tickets() -> None:
-    buckets = [(0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 1.01)]
-    accuracies = []
-    for lo, hi in buckets:
-        inside = [t for t in OWN if lo <= DECISIONS[t["id"]].confidence < hi]
-        if inside:
-            right = sum(DECISIONS[t["id"]].kind == t["label"] for t in inside)
-            accuracies.append(right / len(inside))
-    assert all(later >= earlier for earlier, later in itertools.pairwise(accuracies))
-
-
-def test_no_evidence_is_a_low_confidence_default() -> None:
-    decision = classify("zzz qqq")
-    assert decision.confidence < 0.5
-    assert "default" in decision.rationale
+def test_own_training_tickets_are_fit() -> None:
+    """These were trained on; a model that cannot fit them has a bug (not a score)."""
+    right = sum(DECISIONS[t["id"]].kind == t["label"] for t in OWN)
+    assert right / len(OWN) >= 0.95
 
 
 @pytest.mark.parametrize(
@@ -171,8 +171,7 @@ def test_empty_and_odd_inputs_do_not_crash(text: str) -> None:
 
 def test_huge_input_is_capped_not_fatal() -> None:
     text = "Service is down for everyone since the deploy. " + "log line 42 ok\n" * 200_000
-    decision = classify(text)
-    assert decision.kind == "incident"
+    assert classify(text).kind == "incident"
 
 
 def test_decisions_are_deterministic() -> None:
@@ -180,24 +179,11 @@ def test_decisions_are_deterministic() -> None:
         assert classify(t["text"]) == DECISIONS[t["id"]]
 
 
-def test_prefilter_never_changes_which_signals_fire() -> None:
-    """The literal pre-check only skips patterns that cannot match: compare with all rows."""
-    everything_templates = {i: None for i in range(len(TEMPLATES))}
-    everything_content = {i: None for i in range(len(CONTENT))}
-    samples = [t["text"] for t in OWN] + ["Error: x. We are investigating. Would be nice."]
-    for text in samples:
-        ticket = split(text)
-        templates, content, _ = classifier_pipeline._INDEX.candidates(ticket.full.lower())
-        fast = find(ticket, templates, content)
-        full = find(ticket, everything_templates, everything_content)
-        assert fast == full, text[:60]
-
-
 def test_the_readme_example_is_an_operational_failure_not_a_feature() -> None:
     """`orchestrate submit "login returns 500"` is the first thing a user types."""
     decision = classify("login returns 500")
     assert decision.kind == "incident" and decision.priority in ("P1", "P2")
-    assert decision.signals
+    assert "returns 500" in decision.signals
 
 
 def test_an_http_error_status_is_a_bug_signal() -> None:

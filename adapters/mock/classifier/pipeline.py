@@ -1,67 +1,125 @@
-"""The offline triage gate: text in, an explained `Classification` out."""
+"""The offline triage gate: text in, a calibrated and explained `Classification` out.
+
+The kind is the model's most probable one. When that probability is low the decision is
+not dressed up: `needs_review` is set and the rationale says whether the evidence was weak
+(little the model knows points anywhere) or conflicting (strong evidence both ways).
+"""
 
 from __future__ import annotations
 
-from adapters.mock.classifier import matching, scoring, severity
-from adapters.mock.classifier.matching import Hit
-from adapters.mock.classifier.prefilter import LiteralIndex
-from adapters.mock.classifier.schema import Classification, Kind
-from adapters.mock.classifier.signals import CONTENT
-from adapters.mock.classifier.templates import TEMPLATES
-from adapters.mock.classifier.text import split
+from collections.abc import Iterable
 
-MAX_SIGNALS = 20
+from adapters.mock.classifier.evidence import Analysis, analyse, contributions, description
+from adapters.mock.classifier.model import Model, shipped
+from adapters.mock.classifier.schema import KINDS, MAX_SIGNALS, Classification, Evidence, Kind
+from adapters.mock.classifier.severity import Assessment, assess
+from adapters.mock.classifier.text import squash
+
+# Below this calibrated probability a human should look (CV: ~60-70% right there).
+REVIEW_BELOW = 0.6
+# Less total evidence than this for the chosen kind is "weak", however it splits.
+WEAK_EVIDENCE = 1.0
 _RATIONALE_PHRASES = 4
-
-
-_INDEX = LiteralIndex(
-    [[s.needs for s in TEMPLATES], [s.needs for s in CONTENT], list(severity.NEEDS)]
+_QUOTED = 12  # evidence items quoted per decision (quoting is the costly part)
+# Words that carry weight in the model but tell a reader nothing; left out of the rationale.
+_FILLER_WORDS = (
+    "a an the is are was were be been to of in on at for and or but it its this that with as by "
+    "from our my we i you they he she after before since when"
 )
+_FILLER = frozenset(_FILLER_WORDS.split())
 
 
-def classify(text: str) -> Classification:
-    """Classify one work item; deterministic, offline, and explained by its signals."""
-    ticket = split(text if isinstance(text, str) else str(text))
-    templates, content, impact_rows = _INDEX.candidates(ticket.full.lower())
-    hits = matching.find(ticket, templates, content)
-    decision = scoring.decide(hits)
-    impact = severity.assess(decision.kind, ticket.full, impact_rows)
-    winning = _ranked(hits, decision.kind)
-    signals = _signals(winning, impact.evidence)
+def classify(text: str, *, model: Model | None = None) -> Classification:
+    """Classify one work item; deterministic, offline, explained by its evidence."""
+    a = analyse(text, model or shipped())
+    top, runner_up = a.ranked[:2]
+    kind = KINDS[top]
+    confidence = a.probabilities[top]
+    support = _readable(contributions(a, kind, sign=1, limit=_QUOTED))
+    impact = assess(kind, a.features.hits)
+    unsure = unsure_reason(a) if confidence < REVIEW_BELOW else None
     return Classification(
-        kind=decision.kind,
+        kind=kind,
         severity=impact.severity,
         priority=impact.priority,
-        confidence=decision.confidence,
-        rationale=_rationale(decision, winning, impact),
-        signals=signals,
+        confidence=round(confidence, 3),
+        rationale=_rationale(a, kind, support, impact, unsure, KINDS[runner_up]),
+        signals=_signals(a, support, impact),
+        needs_review=unsure is not None,
     )
 
 
-def _ranked(hits: list[Hit], kind: Kind) -> list[Hit]:
-    """Hits for the chosen kind, strongest first: the evidence that drove the call."""
-    return sorted((h for h in hits if h.kind == kind), key=scoring.weight, reverse=True)
+def unsure_reason(a: Analysis) -> str:
+    """Why a low-probability decision is unsure: too little evidence, or evidence both ways."""
+    top, runner_up = a.ranked[:2]
+    p = a.probabilities
+    odds = f"{KINDS[top]} {p[top]:.2f} vs {KINDS[runner_up]} {p[runner_up]:.2f}"
+    total = sum(e.weight for e in contributions(a, KINDS[top], sign=1))
+    if total < WEAK_EVIDENCE:
+        return f"weak evidence ({odds}; little in the text points to any kind)"
+    rival = _readable(contributions(a, KINDS[runner_up], sign=1, limit=_QUOTED))
+    against = ", ".join(_quoted(e) for e in rival[:2])
+    return f"conflicting evidence ({odds}; for {KINDS[runner_up]}: {against or 'none'})"
 
 
-def _signals(winning: list[Hit], impact: dict[str, str]) -> list[str]:
-    """Distinct phrases for the kind, then the impact phrases behind severity, at most 20."""
+def _readable(evidence: Iterable[Evidence]) -> list[Evidence]:
+    """Evidence a person can read: one item per phrase, filler words left out."""
+    out = []
+    seen: set[str] = set()
+    for e in evidence:
+        key = e.phrase.lower()
+        if key in seen or all(w in _FILLER or len(w) < 2 for w in key.split()):
+            continue
+        seen.add(key)
+        out.append(e)
+    return out
+
+
+def _quoted(e: Evidence) -> str:
+    what = description(e)
+    return f"'{e.phrase}'" + (f" ({what})" if what else "")
+
+
+def _signals(a: Analysis, support: list[Evidence], impact: Assessment) -> list[str]:
+    """Distinct phrases of the text behind the kind, then behind severity, at most 20."""
+    haystack = squash(a.features.original).lower()
     out: list[str] = []
-    for phrase in [h.phrase for h in winning] + list(impact.values()):
-        if phrase and phrase.lower() not in (p.lower() for p in out):
+    seen: set[str] = set()
+    phrases = [e.phrase for e in support] + list(impact.evidence.values())
+    if impact.money:
+        phrases.append(impact.money)
+    for phrase in phrases:
+        key = phrase.lower()
+        if phrase and key not in seen and key in haystack:
+            seen.add(key)
             out.append(phrase)
-    return out[:MAX_SIGNALS]
+            if len(out) == MAX_SIGNALS:
+                break
+    return out
 
 
-def _rationale(decision: scoring.Decision, winning: list[Hit], impact: severity.Impact) -> str:
-    """One readable sentence per decision: kind and scores, then what set the severity."""
-    scores = ", ".join(f"{k} {v:.1f}" for k, v in decision.scores.items())
-    if winning:
-        phrases = list(dict.fromkeys(h.phrase for h in winning))[:_RATIONALE_PHRASES]
-        quoted = ", ".join(f"'{p}'" for p in phrases)
-        why = f"{decision.kind} ({scores}): {quoted}"
+def _rationale(
+    a: Analysis,
+    kind: Kind,
+    support: list[Evidence],
+    impact: Assessment,
+    unsure: str | None,
+    runner_up: Kind,
+) -> str:
+    """Kind and probability with its strongest evidence, then what set the severity."""
+    p = a.probabilities[KINDS.index(kind)]
+    quoted = ", ".join(_quoted(e) for e in support[:_RATIONALE_PHRASES])
+    if unsure:
+        why = f"{kind}, unsure: {unsure}" + (f"; leaning on {quoted}" if quoted else "")
     else:
-        why = f"{decision.kind} by default: no class signal matched ({scores})"
+        q = a.probabilities[KINDS.index(runner_up)]
+        why = f"{kind} ({p:.2f}, next {runner_up} {q:.2f}): {quoted or 'no single strong phrase'}"
     if impact.evidence:
         found = "; ".join(f"{k.replace('_', ' ')} '{v}'" for k, v in impact.evidence.items())
-        return f"{why}. Severity {impact.severity} / {impact.priority} from {found}."
-    return f"{why}. Severity {impact.severity} / {impact.priority}: no impact evidence."
+        sev = f"Severity {impact.severity} / {impact.priority} from {found}"
+    else:
+        sev = f"Severity {impact.severity} / {impact.priority}: no impact evidence"
+        sev += f", the {kind} default"
+    if impact.money:
+        sev += f"; money involved ('{impact.money}')"
+    return f"{why}. {sev}."

@@ -1,871 +1,461 @@
-"""The signal table: weighted phrases and patterns per class, kept as data.
+"""Hand-written signals: general shapes of tickets that a bag of words sees poorly.
 
-Each row is (kind, weight, where, pattern). `where` is "start" (anchored at the start of the
-title, after an optional "[tag]" or "component:" prefix), or "any" (title or body; a hit in
-the title counts more, see `scoring.TITLE_BOOST`). Weights are in three rough tiers: 3 for a
-phrase that on its own says the class (status-page wording, "it would be nice", a stack
-trace), 2 for strong but shared evidence, 1 or less for hints that only add up.
+Each signal is a feature of the model (its weight per kind is learned, not set here) and,
+when it fires, readable evidence: the phrase it matched is quoted in the rationale. Some
+signals are also impact evidence for severity (`impact`). Every row is general engineering
+language: no product, company, repository or issue-form wording.
 
-Rules are general engineering language: no product, company or repository names.
+Patterns run on the lower-cased ticket, except `cased` rows (alert names are CamelCase).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
-from adapters.mock.classifier.prefilter import Needs, analyse
-from adapters.mock.classifier.schema import Kind
+from adapters.mock.classifier.literals import Needs, needs
+from adapters.mock.classifier.text import Ticket, squash
 
-_I, _B, _F = "incident", "bug", "feature"
-# Patterns are lower-case and run on lower-cased text (much faster than IGNORECASE).
-FLAGS = re.ASCII
+Impact = Literal[
+    "security",
+    "privacy",
+    "data_loss",
+    "unusable",
+    "scope_all",
+    "scope_some",
+    "blocking",
+    "workaround",
+    "cosmetic",
+    "money",
+    "declared_critical",
+    "declared_high",
+    "production",
+    "live",
+]
 
-# Optional "[tag] " or "component: " prefix before the first word of a title.
-_LEAD = r"^\W{0,3}(?:\[[^\]\n]{1,40}\]\s{0,4}|[\w./-]{1,24}:\s{1,4})?\W{0,2}"
+_UI = (
+    r"(?:footer|header|title|button|label|tooltip|menu|banner|page|email|message|toast|heading|"
+    r"placeholder|link|badge|caption|column|field|dialog|screen|popup|notification|receipt)"
+)
+_OPS_NOUN = (
+    r"(?:nodes?|pods?|runners?|workers?|brokers?|replicas?|instances?|targets?|hosts?|servers?|"
+    r"clusters?|shards?|consumers?|containers?|services?|gateway|load balancer|database|db)"
+)
+
+# (name, description, impact, pattern). Descriptions are what a reviewer reads.
+_ROWS: tuple[tuple[str, str, Impact | None, str], ...] = (
+    # -- alerting and operations ------------------------------------------------------------
+    (
+        "alert_tag",
+        "alert subject tag",
+        None,
+        r"^\W{0,2}\[(?:firing|resolved|triggered|alert|alarm|critical|warning|warn|"
+        r"acknowledged|p[1-5]|sev ?-?[0-4])\b[^\]\n]{0,20}\]",
+    ),
+    (
+        "alert_source",
+        "alerting or paging tool",
+        None,
+        r"\b(?:pagerduty|opsgenie|victorops|alertmanager|datadog monitor|nagios|zabbix|"
+        r"on-?call|paging|paged|alert(?:ing)? fired)\b|^\W{0,2}(?:alert|alarm|triggered)\b\W",
+    ),
+    (
+        "declared_critical",
+        "declared top severity",
+        "declared_critical",
+        r"\b(?:sev|severity) ?-?[01]\b|\bp[01]\b(?= ?[-:\]])|^\W{0,2}\[critical\]",
+    ),
+    (
+        "declared_high",
+        "declared high severity",
+        "declared_high",
+        r"\b(?:sev|severity) ?-?2\b|"
+        r"\[p2\]|\bp2\b(?= ?[-:\]])",
+    ),
+    (
+        "status_update",
+        "status-page update",
+        None,
+        r"(?:^|\n)\W{0,2}(?:investigating|identified|monitoring|resolved|update|postmortem)\s*"
+        r"[-:\u2013]|\bwe(?: are|'re) (?:currently |actively )?(?:investigating|looking into|"
+        r"seeing|aware of|working on a fix)|\bissue has been (?:identified|mitigated|resolved)|"
+        r"\bfix has been (?:applied|deployed|implemented|rolled out)|\bengineers (?:are )?"
+        r"(?:engaged|investigating)|\bnext update\b|\bmonitoring (?:the )?(?:fix|results|recovery)",
+    ),
+    (
+        "outage",
+        "outage language",
+        "unusable",
+        r"\b(?:outage|downtime|(?:is|are|went|goes) down|down for|(?:site|prod|production|"
+        r"service|api|app|server|cluster|database|db|website|backend) (?:is |was )?down\b|"
+        r"unavailable|unreachable|not resolving|service unavailable)",
+    ),
+    (
+        "scope_all",
+        "everyone affected",
+        "scope_all",
+        r"\b(?:for (?:everyone|everybody|all (?:users|customers|tenants|clients|regions))|"
+        r"all (?:users|customers|tenants|clients|requests|regions|builds|consumers|traffic|card)|"
+        r"every (?:customer|user|request|client|page|tenant|connection|order)|everyone|"
+        r"nobody can|no one can|no customer|whole (?:office|company|team)|entire (?:site|"
+        r"platform|app|service))\b",
+    ),
+    (
+        "scope_some",
+        "some users affected",
+        "scope_some",
+        r"\b(?:some (?:users|customers|requests|regions|isps|accounts|tenants)|(?:a )?subset "
+        r"of|a (?:small )?number of|partial(?:ly)?|intermittent(?:ly)?|sporadic\w*|degraded|"
+        r"\d+ ?(?:of|/) ?\d+ (?:pods|nodes|targets|hosts|instances|replicas|servers))\b",
+    ),
+    (
+        "production",
+        "production environment",
+        "production",
+        r"\bprod(?:uction)?\b|\blive (?:site|system|environment)\b",
+    ),
+    (
+        "happening_now",
+        "happening now",
+        "live",
+        r"\b(?:right now|since (?:this morning|yesterday|last night|the (?:deploy|release|"
+        r"change|migration|rollout)|about|around|monday|tuesday|wednesday|thursday|friday|"
+        r"saturday|sunday|~?\d{1,2}(?::\d\d)?(?![.\d]))|(?:for|in) the (?:last|past) \d+ ?"
+        r"(?:s|sec|seconds?|m|mins?|minutes?|h|hours?)|\d+ ?(?:minutes?|mins?|hours?) ago|"
+        r"ongoing|still (?:down|failing|unavailable))",
+    ),
+    (
+        "error_rate",
+        "error rate or latency figure",
+        None,
+        r"\b(?:p9[059]|99th percentile|latency|error rates?|5xx rate|timeouts?|timing out|"
+        r"timed out|\d+(?:\.\d+)? ?% (?:errors?|of requests|failures?))\b",
+    ),
+    (
+        "http_5xx",
+        "HTTP 5xx status",
+        None,
+        r"\b(?:returns?|returning|answers?|getting|got|gives?|giving|throws?|with|http|status|"
+        r"error|code|elevated|seeing) (?:an? |code )?5\d\d\b|\b5\d\d (?:errors?|responses?|status|"
+        r"internal|bad gateway|service unavailable|gateway|on)\b|\b5xx\b|\b5\d\ds\b",
+    ),
+    (
+        "disk_pressure",
+        "disk pressure",
+        None,
+        r"\bdisk ?(?:space|usage|pressure|full|is full)|\b(?:disk|volume|filesystem|partition)s?"
+        r" (?:is |are )?(?:full|filling up|at \d+ ?%)|\binodes?\b|\bno space left\b",
+    ),
+    (
+        "certificate",
+        "certificate trouble",
+        None,
+        r"\b(?:certificate|cert|tls|ssl)s? (?:has |have |is |are )?(?:expired|expiring|expires|"
+        r"invalid|error|handshake)|\bcertificate\w*expir\w*|\bhandshake\b",
+    ),
+    (
+        "queue_backlog",
+        "queue backlog",
+        None,
+        r"\b(?:queue|backlog|queue depth)s? (?:is |are )?(?:stuck|growing|backed up|depth|full|"
+        r"at \d)|\bqueue depth\b|\bbacklog (?:is )?(?:at|of|growing)\b",
+    ),
+    (
+        "lag_replication",
+        "lag or replication trouble",
+        None,
+        r"\b(?:consumer|replication|replica) ?lag\b|\blag \d|\b\d+ ?(?:s|h|hours?|minutes?) "
+        r"behind\b|\breplication (?:is |has )?(?:stopped|broken|failing|lagging|behind)|\bis "
+        r"\d+ ?\w* behind\b",
+    ),
+    (
+        "dns",
+        "DNS trouble",
+        None,
+        r"\bdns\b[^.\n]{0,30}\b(?:fail\w*|errors?|not|timeout)|\b(?:not resolving|nxdomain|"
+        r"servfail)\b",
+    ),
+    (
+        "memory_pressure",
+        "memory pressure",
+        None,
+        r"\b(?:oom|out of memory|oomkilled|oom-killed|memory leak|evicting|high memory)\b",
+    ),
+    (
+        "unhealthy_fleet",
+        "machines unhealthy",
+        None,
+        rf"\b{_OPS_NOUN} (?:are |is )?(?:offline|down|not ?ready|crash ?looping|restarting|"
+        rf"unhealthy|failing|disconnected)|\bhealth ?checks? (?:are |is )?failing|\bcrash ?loop"
+        rf"|\bfail(?:ed)? ?over\b",
+    ),
+    # -- defects ----------------------------------------------------------------------------
+    (
+        "http_4xx",
+        "HTTP 4xx status",
+        None,
+        r"\b(?:returns?|returning|got|gets|getting|throws?|gives?|with|http|status|answers?) "
+        r"(?:an? |code )?4\d\d\b|\b4\d\d (?:error|not found|forbidden|unauthori[sz]ed|bad request|"
+        r"page|response)\b|\bto (?:a |the )?404\b|\ba 404\b",
+    ),
+    (
+        "stack_trace",
+        "error or stack trace",
+        None,
+        r"traceback \(most recent call last\)|\n\s+at [\w$.<>]+\([\w$.]+:\d+\)|\b[a-z]+"
+        r"(?:error|exception)\b(?=:| in | at | when |\s*$)|\bsegmentation fault\b|\bsegfault\b|"
+        r"\bcore dumped\b|\bpanic:|\bstack ?trace\b|\buncaught\b|\bunhandled (?:exception|"
+        r"rejection|error)\b|\bcannot read propert",
+    ),
+    (
+        "expected_but",
+        "expected one thing, got another",
+        None,
+        r"\bexpected\b.{0,120}?\b(?:but|instead|got|actual)\b|\bshould (?:be|show|return|have|"
+        r"display|work)\b.{0,80}?\bbut\b|\binstead of (?!having|needing|manually|polling)"
+        r"(?:the |a |an )?[\w'{]",
+    ),
+    (
+        "regression",
+        "worked before",
+        None,
+        r"\bregression\b|\bused to (?:work|be)\b|\bworked (?:fine |correctly |before |in )|"
+        r"\bno longer\b|\bstopped (?:working|\w+ing)\b|\bsince (?:upgrading|updating|the (?:update|"
+        r"upgrade|latest (?:release|version))|v?\d+\.\d+)|\bafter (?:upgrading|updating|the "
+        r"(?:update|upgrade))|\bbroke (?:in|after|since)\b|\bbroken (?:since|after|in v?\d)",
+    ),
+    (
+        "not_working",
+        "something does not work",
+        None,
+        r"\b(?:doesn'?t|does not|don'?t|do not|won'?t|will not|isn'?t|is not|aren'?t|are not|"
+        r"never) (?:work|load|save|open|show|appear|display|respond|update|sync|start|render|apply"
+        r"|send|arrive|match|persist|stick|get saved|being saved)\w*\b|\bnot (?:working|loading|"
+        r"saving|showing|responding|updating|syncing|rendering|invalidated)\b|\bhas no effect\b|"
+        r"\bdoes nothing\b|\bnothing happens\b",
+    ),
+    (
+        "state_lost",
+        "setting or state lost",
+        None,
+        r"\b(?:is |are |gets |get |got |was |were )(?:forgotten|lost|reset|cleared|ignored)\b|"
+        r"\b(?:resets?|reverts?) (?:to|back)\b|\b(?:disappear|vanish)\w*\b|\blogs? (?:me|us|"
+        r"users) out\b",
+    ),
+    (
+        "truncated",
+        "output cut off",
+        None,
+        r"\bcuts? off\b|\btruncat\w+|\b(?:is |are )?missing (?:the )?(?:last|first)\b|\bstops? "
+        r"(?:\w+ing )?(?:at|after) (?:exactly )?\d|\bonly (?:shows|renders|prints|exports) (?:the"
+        r" )?(?:first|half)\b",
+    ),
+    (
+        "duplicated",
+        "done twice",
+        None,
+        r"\b(?:twice|two times|duplicated|double[ -]?(?:charged|sent|counted|posted|applied)|"
+        r"applied \w+ times)\b",
+    ),
+    (
+        "wrong_output",
+        "wrong value shown",
+        None,
+        rf"\b{_UI}s?\b[^.\n]{{0,30}}\b(?:says|reads|shows|displays|is labell?ed|spells?)\b|\b"
+        r"(?:wrong|incorrect|negative|stale|blank|empty) (?:values?|totals?|results?|dates?|times?|"
+        r"names?|address|link|page|timezone|language)\b|\boff by (?:one|\d)\b",
+    ),
+    (
+        "crash",
+        "crash or hang",
+        "blocking",
+        r"\b(?:crash(?:es|ed|ing)?|hangs?|freez(?:es|ing)|frozen|segfault|fails to start|won'?t "
+        r"(?:start|open|load)|blocker)\b",
+    ),
+    (
+        "cannot_use",
+        "users cannot use it",
+        "blocking",
+        r"\b(?:can'?t|cannot|unable to|could not|couldn'?t) (?:log ?in|sign ?in|use|start|open|"
+        r"access|save|check ?out|pay|upload|download)\b",
+    ),
+    (
+        "unusable",
+        "unusable",
+        "unusable",
+        r"\b(?:unusable|completely (?:broken|down|unusable)|nothing works|totally broken|hard "
+        r"down|(?:full|complete|total|major|global|widespread) outage)\b",
+    ),
+    (
+        "workaround",
+        "a workaround exists",
+        "workaround",
+        r"\b(?:work ?around|workaround|temporary fix|can still|instead you can|restart(?:ing)? "
+        r"(?:fixes|solves|resolves)|reload(?:ing)? (?:fixes|solves|resolves))\b",
+    ),
+    # -- security, privacy, data --------------------------------------------------------------
+    ("cve", "CVE identifier", "security", r"\bcve-\d{4}-\d{4,7}\b"),
+    (
+        "security",
+        "security weakness",
+        "security",
+        r"\b(?:vulnerab\w+|security (?:issue|hole|flaw|bug|problem|advisory|report|fix)|"
+        r"exploit\w*|xss|csrf|ssrf|(?:sql|command|header|template) injection|remote code "
+        r"execution|rce|privilege escalation|auth\w* bypass|bypass(?:es|ed)? (?:the )?(?:auth\w*|"
+        r"login|2fa|mfa|permissions?)|account enumeration|open redirect|session fixation|"
+        r"in plain ?text|(?:api keys?|secrets?|tokens?|passwords?|credentials) (?:are |is |were |"
+        r"was )?(?:leaked|exposed)|unauthori[sz]ed access)\b",
+    ),
+    (
+        "privacy",
+        "privacy breach",
+        "privacy",
+        r"\b(?:can|could) (?:see|view|access|download|read|edit|open)\b[^.\n]{0,40}?\b(?:other|"
+        r"another|someone else'?s?|different) (?:users?|customers?|tenants?|accounts?|people|"
+        r"person|organi[sz]ations?|teams?|companies)\b|\b(?:other|another) (?:users?|customers?"
+        r"|tenants?)'?s? (?:data|invoices?|orders?|files|attachments|messages|emails|profiles?|"
+        r"details|records|documents|accounts)\b|\b(?:pii|personal data|personally identifiable|"
+        r"data (?:breach|leak|exposure)|privacy (?:breach|leak|issue))\b",
+    ),
+    (
+        "data_loss",
+        "data lost or corrupted",
+        "data_loss",
+        r"\bdata loss\b|\b(?:lost|lose|loses|losing|wipes?|wiped|erases?|erased|destroy\w*|"
+        r"corrupt\w*|overwrit\w+) (?:all |the |their |our |my |every |the whole )?(?:whole )?"
+        r"(?:data|files?|work|changes|records|messages|documents?|database|backups?|history|"
+        r"drafts?|entries|rows|uploads?|first)\b|\bsilently overwrites?\b|\bunrecoverabl\w+|"
+        r"\birrecoverabl\w+|\bpermanently (?:deleted|lost)\b",
+    ),
+    (
+        "money",
+        "money involved",
+        "money",
+        r"\b(?:billing|billed|charged|charges|overcharg\w+|payments?|invoices?|invoiced|refunds?"
+        r"|checkout|card transactions?|discount code|coupon)\b",
+    ),
+    (
+        "cosmetic",
+        "cosmetic",
+        "cosmetic",
+        r"\b(?:typos?|misspel\w*|spelling|wording|capitali[sz]ation|misaligned|alignment|"
+        r"overlap\w*|blurry|pixelated|padding|margin|font|icons?|tooltips?|footer|cosmetic|"
+        r"z-index|copyright)\b",
+    ),
+    # -- asks ---------------------------------------------------------------------------------
+    (
+        "request_tag",
+        "marked as a request",
+        None,
+        r"^\W{0,2}\[?(?:feature(?: request)?|feat|enhancement|request|idea|proposal|rfc|"
+        r"suggestion)\]?\s*[:\-\]]",
+    ),
+    (
+        "polite_ask",
+        "asks for something",
+        None,
+        r"\b(?:please|pls|kindly) (?:add|support|allow|consider|implement|provide|make|expose|"
+        r"include|enable|let|give|offer)\b|\bwould (?:be )?(?:really )?(?:great|nice|cool|"
+        r"awesome|useful|helpful|lovely)\b|\b(?:i|we)(?:'d| would) (?:really )?(?:love|like|"
+        r"prefer|appreciate)\b|\bwould love\b|\bit would be\b|\b(?:can|could|would) you (?:please"
+        r" )?(?:add|support|make|allow|provide|consider|implement|give)\b|\bcan we (?:have|get|"
+        r"add)\b|\bplease$",
+    ),
+    (
+        "capability",
+        "wants a new capability",
+        None,
+        r"\b(?:option|ability|possibility|way|setting|flag|toggle) to\b|\blet (?:me|us|users|"
+        r"admins|people|customers)\b|\b(?:should|to) be able to\b|\bsupport for\b|\ballow "
+        r"(?:users|admins|us|me|people|customers)\b|\bwe need (?:an?|the) \w+",
+    ),
+    (
+        "complaint_ask",
+        "complaint that asks for a change",
+        None,
+        r"\bwhy (?:can'?t|cannot|doesn'?t|don'?t|isn'?t|is there no|are there no)\b|"
+        r"\b(?:annoying|tedious|cumbersome|painful|frustrating)\b|\bthere is no (?:way|option)\b|"
+        r"\b(?:keep|keeps|kept) asking for\b",
+    ),
+)
 
 
 @dataclass(frozen=True)
 class Signal:
-    """One compiled row of a signal table."""
+    """One compiled row: a named feature, what it means, and its impact role, if any."""
 
-    kind: Kind
-    weight: float
-    where: str
+    name: str
+    description: str
+    impact: Impact | None
     pattern: re.Pattern[str]
-    negatable: bool
-    needs: Needs
-    width: int | None
+    needs: Needs = None  # literals of which one must occur for the pattern to match
 
 
-def compile_table(rows: tuple[tuple[Kind, float, str, str], ...]) -> tuple[Signal, ...]:
-    """Compile once at import, so classifying thousands of tickets stays instant."""
-    compiled = []
-    for kind, weight, where, source in rows:
-        anchored = _LEAD + f"(?P<core>{source})" if where == "start" else source
-        pattern = re.compile(anchored, FLAGS)
-        needs, width = analyse(pattern)
-        compiled.append(
-            Signal(
-                kind=kind,
-                weight=weight,
-                where=where,
-                pattern=pattern,
-                negatable=where == "any" and kind != _I,
-                needs=needs,
-                width=width,
-            )
-        )
-    return tuple(compiled)
+@dataclass(frozen=True)
+class Hit:
+    """A signal that fired, with the phrase it matched as the reporter wrote it."""
+
+    signal: Signal
+    phrase: str
 
 
-INCIDENT_ROWS: tuple[tuple[Kind, float, str, str], ...] = (
-    # Status-page voice: investigating, identified, fix deployed, monitoring, resolved.
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:we are|we're|we have been|we've been|engineers are|teams? (?:is|are))"
-        r" (?:currently |actively |still |now |continuing to )?(?:investigating|looking into)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:continu(?:e|es|ing) to|are still|will continue to) "
-        r"(?:investigate|investigating|monitor|monitoring|work on (?:a fix|mitigation|recovery))",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:investigating|looking into) (?:reports|an issue|issues|elevated|"
-        r"increased|errors|degraded|the cause|this issue|the issue)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:the )?(?:issue|cause|problem) has been (?:identified|mitigated|resolved)"
-        r"|\bwe (?:have|'ve) (?:identified|mitigated|resolved|rolled back)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\bfix (?:is being|has been|was|is) (?:implemented|deployed|rolled out|applied)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:we are|we're|are|is being|will be) (?:closely |actively )?monitoring"
-        r"|\bmonitoring (?:the )?(?:results|recovery|the situation|closely|for further)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:provide|post|share) (?:an?|more|further|additional) updates?"
-        r"|\bnext update\b|\bstatus ?page\b",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:operating|functioning|performing) (?:normally|as expected)"
-        r"|\bfully (?:operational|recovered|restored)|\b(?:back|returned) to normal",
-    ),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:service|services|access|functionality|operations|systems?|api|site)"
-        r" (?:has|have|is|are) (?:now )?(?:been )?(?:restored|recovered|recovering)",
-    ),
-    # Impact language: outage, degradation, error-rate and latency figures, scope of users.
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:partial|major|full|complete|total|global|widespread|regional|"
-        r"brief|extended|significant) (?:outage|disruption|service disruption|unavailability)",
-    ),
-    (_I, 2.5, "any", r"\boutages?\b|\bdowntime\b"),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:elevated|increased|high|higher|spike in|spiking|surge in|rising)"
-        r" (?:rates? of )?(?:error|errors|error rates?|latency|latencies|failure rates?|failures|"
-        r"5xx|timeouts|response times)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\bdegraded (?:performance|service|availability|state|experience|"
-        r"functionality|capacity)|\b(?:service|performance) degradation",
-    ),
-    (_I, 3.0, "any", r"\bservice (?:disruption|interruption|incident|event|issues?|impact)"),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:subset|portion|percentage|number|fraction|some) of (?:our )?"
-        r"(?:customers|users|requests|traffic|accounts|api calls|tenants|repositories|projects|"
-        r"instances|servers|hosts|nodes|machines|sites)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:customers|users|clients|tenants) (?:may|might|would|could) (?:have )?"
-        r"(?:experienced|experience|seen|see|encountered|encounter|received|notice|noticed)",
-    ),
-    (_I, 2.0, "any", r"\bmay have (?:experienced|encountered|received|seen|been unable)"),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:customers|users|clients) (?:are|were) (?:unable|experiencing|seeing|"
-        r"reporting|receiving|getting|affected|impacted)",
-    ),
-    (_I, 3.0, "any", r"\b(?:summary of|customer|user|business) impact|\bimpact summary"),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\b(?:impacted|affected) (?:customers|users|services|regions|tenants)"
-        r"|\b(?:customers|users|services|regions) (?:impacted|affected)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\bpost-?mortem|\bincident (?:report|review|summary|response|commander)"
-        r"|\bsev ?-?[0-3]\b|\broot cause analysis|\brca\b",
-    ),
-    (_I, 2.0, "any", r"\bincidents?\b"),
-    (_I, 1.5, "any", r"\broot cause\b|\bcontributing factors?\b|\bremediation\b"),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\d{1,2}:\d{2}(?::\d{2})?\s{0,4}(?:am |pm )?(?:utc|gmt|pst|pdt|est|edt|cet|cest|"
-        r"ist|jst)\b",
-    ),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\b(?:between|from|until|till|around|approximately|starting at)\s{1,4}"
-        r"\d{1,2}:\d{2}",
-    ),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\bfor (?:about |approximately |roughly |nearly |over )?(?:\d+|several|a few)"
-        r" (?:minutes|hours)\b",
-    ),
-    # Something that was up is down, now, for a whole service or for everyone.
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:site|service|services|api|website|platform|app|system|server|servers|"
-        r"database|db|cluster|endpoint|gateway|backend|prod|production) (?:is|was|are|were|went|"
-        r"goes|has gone|is completely) (?:down|offline|unreachable|unresponsive|unavailable|"
-        r"inaccessible|hard down)",
-    ),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:went|go|goes|going|is|are|was|were) (?:down|offline)\b"
-        r"|\bbrought down\b|\btook down\b|\btaking down\b|\bknocked (?:out|offline)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:nobody|no one|no-one|none of (?:our|the) (?:users|customers))"
-        r" (?:can|could|is able|was able|is getting|gets)",
-    ),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\b(?:all|every|most|many) (?:of (?:our|the) )?(?:users|customers|requests|"
-        r"regions|services|tenants|deliveries|logins)\b|\beveryone\b|\bfor everybody\b",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\bsince (?:the|this morning'?s?|today'?s?|last night'?s?|yesterday'?s?|"
-        r"our|a) (?:\w{1,40} )?(?:deploy|deployment|release|rollout|roll-out|push|migration|"
-        r"config change|failover)",
-    ),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\bin (?:production|prod)\b|\bproduction (?:traffic|environment|systems?|"
-        r"servers?|database|cluster|outage|alerts?)|\blive (?:site|traffic|environment)",
-    ),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:got |were |was |been )?paged\b|\bpager\b|\bon-?call\b"
-        r"|\bpaging (?:the|on-?call|everyone|engineers?)|\balerts? (?:fired|firing|triggered)",
-    ),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\b(?:roll(?:ed|ing)? ?back|reverted) (?:the |a |our )?(?:deploy|"
-        r"deployment|change|release|config|update)|\brollback\b",
-    ),
-    (_I, 2.0, "any", r"\bfail(?:ed|ing)? ?over\b|\bfailover\b|\bmitigat(?:e|ed|es|ion|ing)\b"),
-    (
-        _I,
-        1.0,
-        "any",
-        r"\b(?:data ?cent(?:er|re)s?|availability zones?|regions?|load balancers?|"
-        r"dns|cdn|replication|replicas?|capacity|upstream provider|network partition|"
-        r"fleet|hosts)\b",
-    ),
-    (_I, 1.0, "any", r"\b(?:recovered|recovering|recovery|restored|resolved)\b"),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:5\d\d|50[0-4]) (?:errors?|responses?|status)|\b5xx\b|\bhttp 5\d\d\b"
-        r"|\b(?:internal server|bad gateway|gateway timeout|service unavailable)",
-    ),
-    (_I, 1.5, "any", r"\berror rates?\b|\blatenc(?:y|ies)\b|\b(?:p50|p90|p95|p99)\b|\btimeouts?\b"),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\d+(?:\.\d+)?\s?%\s{1,4}(?:of\s{1,4})?(?:requests|traffic|users|customers|calls|"
-        r"jobs|errors|error rate|of api)",
-    ),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\b(?:deliveries|delivery|notifications?|webhooks?|emails?|payments?|jobs|"
-        r"builds|syncs?|integrations?) (?:are |is |were |was )?(?:delayed|queued|backed up|"
-        r"failing for|not being (?:delivered|sent|processed))|\bdelayed (?:deliveries|processing|"
-        r"notifications|jobs)|\bbacklog of\b",
-    ),
-    (_I, 1.5, "any", r"\bunavailable\b|\bunavailability\b|\binaccessible\b|\bunreachable\b"),
-    (_I, 2.0, "any", r"\bconnectivity (?:issues?|problems?|loss|errors)|\bpacket loss\b"),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\b(?:engineers|engineering teams?|our teams?|the team|sre|operators)"
-        r" (?:are|is|have|has|were|was) (?:investigating|engaged|working|aware|deployed|applied|"
-        r"identified|monitoring|rolling)",
-    ),
-    (_I, 2.0, "any", r"\breports? of\b|\bwe(?:'re| are) aware\b|\bwe apologi[sz]e\b"),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:increase|spike|surge|drop|dip) in (?:errors|traffic|requests|latency|"
-        r"load|error rates?|success rates?|availability)",
-    ),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\b(?:high|heavy|unusual|unexpected|excessive) (?:load|traffic)\b"
-        r"|\bcascad(?:e|ed|ing)\b|\boverload(?:ed)?\b|\bthundering herd\b",
-    ),
-    (_I, 1.0, "any", r"\bdeploy(?:ed|ment|ments|s)?\b|\bconfiguration change\b"),
-    (
-        _I,
-        3.0,
-        "any",
-        r"(?:^|[.!?]\s{1,4})(?:currently |still |now )?investigating\b|\bwe(?:'re| are)"
-        r" (?:currently |actively )?working (?:to (?:resolve|restore|mitigate)|on (?:a fix|"
-        r"resolving|restoring|mitigat))|\bwe(?:'ll| will) (?:update|provide|post|continue)",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\bapologi[sz]e for (?:the|any) (?:inconvenience|disruption|impact|trouble)"
-        r"|\ball (?:systems|services) (?:are |were )?(?:operational|back|operating|go)",
-    ),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:you|users|customers) (?:may|might|will) (?:experience|see|notice|"
-        r"encounter)",
-    ),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:caus(?:ed|ing|es)|le(?:a)?d to|lead(?:s|ing)? to|result(?:ed|ing)? in|"
-        r"trigger(?:ed|ing)) (?:a |an |the )?(?:\w{1,40} )?(?:outage|downtime|loss of|failures?|"
-        r"errors|disruption|collapse|cascad\w{1,40}|unavailability|degradation|increased|elevated)",
-    ),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:bad|faulty|erroneous|incorrect|automated) (?:config|configuration)"
-        r"(?: change| push| deploy)?\b|\bconfig(?:uration)? (?:change|push|rollout)\b",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\bddos\b|\bdenial of service|\bpower (?:failure|outage|loss)|\bloss of "
-        r"power|\bhardware failure|\bfiber cut|\bout of disk|\bdisk space\b",
-    ),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\b(?:became|become|becomes|went|was|were|are|is) (?:temporarily |briefly |"
-        r"partially |completely )?(?:unavailable|unreachable|unresponsive|inaccessible)",
-    ),
-    (
-        _I,
-        2.0,
-        "any",
-        r"\b\d+[- ](?:minute|hour)s?\b(?: window| period| outage)?|\bqueue backlog"
-        r"|\bbacklog\b|\bdelayed\b",
-    ),
-    (
-        _I,
-        1.0,
-        "any",
-        r"\b(?:servers?|databases?|network|firewall|bgp|datacenter|traffic|"
-        r"services?)\b",
-    ),
-    (
-        _I,
-        2.5,
-        "any",
-        r"\bcert(?:ificate)?s? (?:has |have )?(?:expired|expiry|expiration)|\bexpired "
-        r"(?:tls |ssl )?(?:certificate|cert|credentials|tokens?|keys?)\b",
-    ),
-    (
-        _I,
-        3.0,
-        "any",
-        r"\bfor (?:all|every|most|nearly all|almost all) (?:of (?:our|the) )?(?:users|"
-        r"customers|clients|tenants|accounts|visitors|requests|queries|traffic)\b",
-    ),
-    (
-        _I,
-        1.5,
-        "any",
-        r"\b(?:login|logins|log-?in|sign-?in|sign-?ins|authentication|sso) (?:is |are )?"
-        r"(?:failing|failures?|down|broken|errors?)\b",
-    ),
-    # auth or payment paths answering 5xx: users locked out now (DESIGN: auth failing)
-    (
-        _I,
-        2.0,
-        "any",
-        r"\b(?:login|log-?in|sign-?in|auth\w*|sso|checkout|payments?) (?:endpoint |page |api )?"
-        r"(?:returns?|returning|responds? with|throws?|gives?) (?:an? |http |status )?5\d\d\b",
-    ),
+def _compile(name: str, description: str, impact: Impact | None, source: str) -> Signal:
+    pattern = re.compile(source, re.ASCII | re.MULTILINE)
+    return Signal(name, description, impact, pattern, needs(pattern))
+
+
+SIGNALS: tuple[Signal, ...] = tuple(_compile(*row) for row in _ROWS)
+BY_NAME: dict[str, Signal] = {s.name: s for s in SIGNALS}
+
+# Alert names are CamelCase words with a part from the vocabulary of alerting rules:
+# HighErrorRate, KubePodCrashLooping, DiskSpaceLow, TargetDown, PostgresReplicationLag.
+_CAMEL = re.compile(r"\b[A-Z][a-z0-9]*(?:[A-Z]+[a-z0-9]*){1,6}\b", re.ASCII)
+_HUMP = re.compile(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*", re.ASCII)
+_ALERT_PARTS_WORDS = (
+    "high low down up error errors rate latency usage memory cpu disk space lag crash looping "
+    "full expiring expired not ready unavailable failing failed failure restarts throttling "
+    "saturation pressure slow unhealthy unreachable degraded backlog stuck offline"
 )
+_ALERT_PARTS = frozenset(_ALERT_PARTS_WORDS.split())
+_CODE_ENDINGS = ("error", "exception", "warning", "service", "controller", "handler")
+ALERT_NAME = Signal("alert_name", "alert rule name", None, _CAMEL)
+BY_NAME[ALERT_NAME.name] = ALERT_NAME
 
-BUG_ROWS: tuple[tuple[Kind, float, str, str], ...] = (
-    # a call that answers with an HTTP error status: a concrete, observable deviation
-    (
-        _B,
-        2.0,
-        "any",
-        r"\b(?:returns?|returned|returning|responds? with|throws?|gives?|getting|got) "
-        r"(?:an? |http |status )?[45]\d\d\b",
-    ),
-    (_B, 4.0, "start", r"\[?(?:bug|defect|regression|crash)\b[\]:\s-]"),
-    (
-        _B,
-        2.5,
-        "start",
-        r"(?:fix(?:es|ed)?|crash(?:es|ed)?|error|exception|fail(?:s|ed|ure|ing)?|"
-        r"cannot|can'?t|can not|unable|broken|wrong|incorrect|missing|issue with|problem with|"
-        r"unexpected|bad|invalid)\b",
-    ),
-    # Stack traces and runtime errors.
-    (_B, 3.0, "any", r"traceback \(most recent call last\)|\bfile \"[^\"\n]+\", line \d+"),
-    (
-        _B,
-        3.0,
-        "any",
-        r"(?:\.java:|\.kt:|\.cs:|\.js:|\.ts:|\.py:|\.go:|\.rs:|\.cpp:|\.c:|\.h:|\.rb:|"
-        r"\.php:|\.swift:)\d+\b",
-    ),
-    (
-        _B,
-        2.0,
-        "any",
-        r"\b\w{0,40}(?:exception|error)\b(?::|\s{1,4}at\b)|\b(?:uncaught|unhandled) "
-        r"(?:exception|error|promise rejection)|\bexception (?:thrown|occurred|was thrown)",
-    ),
-    (
-        _B,
-        3.0,
-        "any",
-        r"\bsegmentation fault|\bsegfault|\bcore dumped|\bpanic(?:ked)?:|\bassertion "
-        r"(?:failed|error)|\bstack overflow\b|\babort(?:ed)? \(core",
-    ),
-    (
-        _B,
-        3.0,
-        "any",
-        r"\bnull ?pointer|\bnullreferenceexception|cannot read propert(?:y|ies) of"
-        r"|\bundefined is not\b|\bis not a function\b|\bis not defined\b|\bnonetype\b|\bnull"
-        r" reference|\bindex out of (?:range|bounds)|\bkeyerror\b|\battributeerror\b",
-    ),
-    (_B, 2.5, "any", r"\bcrash(?:es|ed|ing)?\b|\bcrashes\b"),
-    (_B, 1.5, "any", r"\b(?:hangs?|hung|freezes?|froze|frozen|stuck)\b"),
-    # Something specific that does not do what it should.
-    (
-        _B,
-        2.5,
-        "any",
-        r"\b(?:doesn'?t|does not|don'?t|do not|didn'?t|did not|won'?t|will not|isn'?t|"
-        r"is not|aren'?t|are not|wasn'?t|was not|can'?t|cannot|could not|couldn'?t|unable to|fails?"
-        r" to|failed to|failing to|no longer) (?:properly |correctly |be )?(?:work|load|start|open|"
-        r"show|display|render|save|build|compile|run|install|connect|find|update|respond|appear|"
-        r"close|launch|import|export|detect|recogni[sz]e|trigger|fire|apply|return|parse|resolve|"
-        r"execute|initiali[sz]e|sync|reload|refresh|persist|download|upload|match|handle|read|"
-        r"write|create|delete|remove|exit|stop|play|print)\w{0,40}",
-    ),
-    (
-        _B,
-        3.0,
-        "any",
-        r"\bnot working\b|\bstopped working\b|\bno longer works?\b|\bdoesn'?t work"
-        r" anymore\b|\bis broken\b|\bare broken\b|\bbroke\b",
-    ),
-    (_B, 1.5, "any", r"\bbroken\b"),
-    (_B, 1.5, "any", r"\b(?:error|errors|exception|exceptions)\b"),
-    (_B, 1.0, "any", r"\bfail(?:s|ed|ure|ures|ing)?\b"),
-    (_B, 2.0, "any", r"\bbug\b|\bbuggy\b"),
-    (
-        _B,
-        1.5,
-        "any",
-        r"\b(?:wrong|incorrect(?:ly)?|invalid|unexpected(?:ly)?|inconsistent|"
-        r"mismatch(?:ed)?|erroneous|bogus|garbled|corrupt(?:s|ed|ion)?)\b",
-    ),
-    (_B, 2.5, "any", r"\bexpected\b[^.\n]{0,80}?\b(?:but|instead|got|actual(?:ly)?|however)\b"),
-    (_B, 1.0, "any", r"\binstead of\b|\bshould(?:n'?t| not)\b"),
-    # Versions and regressions.
-    (_B, 3.0, "any", r"\bregress(?:ion|ed|ions)\b"),
-    (
-        _B,
-        2.5,
-        "any",
-        r"\b(?:since|after) (?:upgrading|updating|the (?:latest |last |recent )?"
-        r"(?:update|upgrade)|(?:upgrading|updating|moving|migrating) to|version|v?\d+\.\d+)",
-    ),
-    (
-        _B,
-        3.0,
-        "any",
-        r"\b(?:worked|working|works) (?:fine |correctly |properly |well )?(?:in|on|"
-        r"with|before|until) (?:version |v|release )?\d|\bused to work\b"
-        r"|\bpreviously work(?:ed|s)\b"
-        r"|\bwas working (?:fine |correctly )?(?:before|until|yesterday)",
-    ),
-    (_B, 0.5, "any", r"\d\.\d+\.\d"),
-    # The reporter's own steps and observations.
-    (
-        _B,
-        1.5,
-        "any",
-        r"\b(?:when i|whenever i|if i|after i|once i) (?:try|tried|click|clicked|run|ran|open|"
-        r"opened|use|used|press|type|select|call|start|save|load|build|install|enter|launch|"
-        r"execute|switch|change|add|close|navigate|go|do)\b",
-    ),
-    (
-        _B,
-        2.5,
-        "any",
-        r"\bi (?:get|got|am getting|'m getting|keep getting|see|saw|receive|received|"
-        r"encounter(?:ed)?|ran into|hit|noticed|observe[ds]?) (?:an? |the |this |following |same )*"
-        r"(?:error|exception|crash|warning|blank|empty|nothing|issue|problem|bug)",
-    ),
-    (
-        _B,
-        1.5,
-        "any",
-        r"\breproduc(?:e|ed|es|ible|ing|tion)\b|\brepro\b|\bmcve\b|\bminimal "
-        r"(?:example|repro)",
-    ),
-    (
-        _B,
-        2.0,
-        "any",
-        r"\bflak(?:y|iness)\b|\bintermittent(?:ly)? fail\w{0,40}|\b(?:ci|test|tests|build)"
-        r" (?:is |are )?fail(?:s|ed|ing|ure|ures)\b|\bfailing tests?\b|\btest failures?\b",
-    ),
-    (
-        _B,
-        2.0,
-        "any",
-        r"\b(?:memory leak|leaks? memory|infinite loop|race condition|deadlock|"
-        r"off-by-one|out of memory|oom|overflows?|underflow|data race)\b",
-    ),
-    (
-        _B,
-        2.0,
-        "any",
-        r"\b(?:typo|misspel\w{0,40}|misaligned|overlap(?:s|ping)?|cut off|truncated|"
-        r"glitch\w{0,40}|flicker\w{0,40}|duplicated?)\b",
-    ),
-    (
-        _B,
-        2.0,
-        "any",
-        r"\bnot (?:being )?(?:shown|displayed|visible|rendered|saved|updated|found|"
-        r"recogni[sz]ed|respected|honou?red|applied|triggered|called|loaded|working|correct|"
-        r"cleared|released|closed|reset|removed|deleted|detected|parsed|returned)\b",
-    ),
-    (
-        _B,
-        2.0,
-        "any",
-        r"\b(?:blank|empty|white|black) (?:page|screen|window|response|result|output|"
-        r"list|file|string|value)",
-    ),
-    (
-        _B,
-        1.5,
-        "any",
-        r"\bhappens? (?:every time|always|sometimes|randomly|when|again|only)|\bevery"
-        r" time (?:i|we|you)\b|\bhow often\b",
-    ),
-    (_B, 1.0, "any", r"\b(?:fix|fixes|fixed|fixing|hotfix|patch)\b"),
-    (_B, 1.0, "any", r"\b(?:missing|ignored|ignores|lost|disappear\w{0,40}|vanish\w{0,40})\b"),
-    (_B, 1.0, "any", r"\b(?:warning|warnings|deprecationwarning)\b|\bscreenshots?\b|\blogs?\b"),
-    (
-        _B,
-        2.0,
-        "any",
-        r"\bthis is (?:a|clearly a|definitely a) (?:bug|regression|defect)|\bnot a "
-        r"feature request\b|\bisn'?t a feature\b",
-    ),
-    (_B, 1.5, "any", r"\bworkaround\b|\bwork around\b"),
-    (
-        _B,
-        1.5,
-        "any",
-        r"\b(?:skips?|skipped|drops?|dropped|loses|swallow(?:s|ed)|mangl\w{1,40}|garbl\w{1,40}|"
-        r"scrambl\w{1,40}|overwrit\w{1,40}|off by one)\b",
-    ),
-    (
-        _B,
-        2.0,
-        "any",
-        r"\bsilently\b|\breturns? (?:no|nothing|null|none|empty|an empty|the wrong|wrong|"
-        r"incorrect|undefined|nan|zero|stale|duplicate)\b",
-    ),
-    (
-        _B,
-        2.5,
-        "any",
-        r"\bstopped (?:\w{1,40}ing)\b|\b(?:worked|was working|used to work) (?:fine |"
-        r"correctly |properly )?(?:until|before) (?:the |last |yesterday|today|this|a |our |my )",
-    ),
-    (
-        _B,
-        2.5,
-        "any",
-        r"\bsecurity (?:vulnerability|hole|flaw|issue|bug|problem)|\bvulnerab\w{1,40}|"
-        r"\bxss\b|\b(?:sql|command|header) injection|\bunauthori[sz]ed (?:access|users?)\b",
-    ),
-)
 
-FEATURE_ROWS: tuple[tuple[Kind, float, str, str], ...] = (
-    (
-        _F,
-        4.0,
-        "start",
-        r"\[?(?:feature(?: request)?|feat|enhancement|proposal|rfc|suggestion|"
-        r"idea|request|improvement)\b[\]:(\s-]",
-    ),
-    (
-        _F,
-        3.0,
-        "start",
-        r"(?:add|adding|adds|support|supporting|allow|allowing|enable|enabling|"
-        r"implement|introduce|provide|expose|offer|let)\b",
-    ),
-    (
-        _F,
-        2.0,
-        "start",
-        r"(?:make|improve|extend|create|use|option|ability|consider|new|better|"
-        r"include|integrate|replace|deprecate|rename|refactor|switch|migrate|move|optimi[sz]e|"
-        r"simplify|unify|customi[sz]e|configurable|upgrade|update|remove|drop|bring back|"
-        r"reduce|increase|export|display|show|auto|automatically|should|would|can we|could we|"
-        r"please|how about|why not|want|need|request)\b",
-    ),
-    (_F, 3.0, "any", r"\bfeature requests?\b|\brequest(?:ing)? (?:a|the|this) feature\b"),
-    (_F, 1.0, "any", r"\bfeatures?\b"),
-    (
-        _F,
-        2.0,
-        "any",
-        r"\bwhy (?:is|are) there (?:still )?no\b|\bwhy (?:isn'?t|aren'?t|can'?t|doesn'?t|"
-        r"don'?t) (?:there|we|i|it|you)\b|\b(?:keep|kept|have been|are|were) asking for\b"
-        r"|\bask(?:ed|ing) for (?:a|an|this|the ability|support)\b",
-    ),
-    (
-        _F,
-        2.0,
-        "any",
-        r"\bonly (?:supports?|accepts?|allows?|covers?|works with|handles?|lets)\b|\bneed"
-        r" (?:\w{1,40} )?support\b|\b(?:we|i) want to\b",
-    ),
-    (
-        _F,
-        2.0,
-        "any",
-        r"\b(?:annoying|frustrating|tedious|cumbersome|inconvenient|painful)\b|\b(?:hate|"
-        r"tired of|sick of) having to\b",
-    ),
-    (
-        _F,
-        2.0,
-        "any",
-        r"\bby hand\b|\b(?:every (?:time|day|week|month)|each time),? (?:i|we|you|users)"
-        r" (?:have|need) to\b|\b(?:i|we|you|users) (?:always |still )?have to\b",
-    ),
-    (
-        _F,
-        3.5,
-        "any",
-        r"\b(?:it|this|that|which|there) (?:would|could|might|will) (?:be|make "
-        r"(?:it|things|life)) (?:really |very |so |much |a |extremely |super |more )*(?:great|nice|"
-        r"useful|helpful|cool|good|awesome|handy|convenient|beneficial|better|ideal|easier|lovely|"
-        r"valuable|amazing|simpler|fantastic|neat|wonderful)",
-    ),
-    (
-        _F,
-        3.0,
-        "any",
-        r"\bwould (?:be|make) (?:really |very |so |a |super )*(?:great|nice|useful|"
-        r"helpful|cool|awesome|handy|convenient|beneficial|easier|valuable|good)",
-    ),
-    (
-        _F,
-        3.0,
-        "any",
-        r"\b(?:i|we|users|people|developers) (?:would|'d) (?:really |also )?(?:love|"
-        r"like|prefer|appreciate)(?: to (?:see|have|be able|get|use))?\b|\bi'?d (?:love|like)\b",
-    ),
-    (
-        _F,
-        3.0,
-        "any",
-        r"\b(?:is there|there should be|there is no|there'?s no|provide|add|need|want"
-        r"|have|introduce|expose|offer) (?:a|an|any|some) (?:\w{1,40} )?(?:way|option|setting|"
-        r"flag|api|method|mechanism|possibility|ability|config(?:uration)? option|switch|toggle|"
-        r"hook|command)"
-        r" (?:to|for)\b",
-    ),
-    (_F, 1.5, "any", r"\b(?:ability|possibility|option|way) to\b"),
-    (
-        _F,
-        3.0,
-        "any",
-        r"\b(?:can|could|would|may|should) (?:we|you|it|there|they) (?:please |also "
-        r"|maybe |possibly )?(?:add|have|get|support|make|allow|provide|expose|implement|consider|"
-        r"introduce|include|be|offer|enable)\b",
-    ),
-    (
-        _F,
-        3.0,
-        "any",
-        r"\b(?:please|pls|kindly) (?:add|support|allow|consider|implement|provide|"
-        r"make|expose|include|enable|introduce|offer|remember|keep|let|show|display|remove|hide|"
-        r"change|give|create|extend|improve|update|upgrade)\b",
-    ),
-    (
-        _F,
-        2.0,
-        "any",
-        r"\bis (?:it|there) (?:possible|a way|any way|an option)\b|\bwould it be "
-        r"(?:possible|nice|great|useful)|\bhow about\b|\bwhat about\b|\bwhy not\b",
-    ),
-    (
-        _F,
-        2.5,
-        "any",
-        r"\b(?:support|supports|supporting) (?:for|of)\b|\badd(?:s|ed|ing)? (?:\w{1,40} )?"
-        r"support\b|\bto support\b|\bsupport (?:multiple|custom|more|other|different|additional|"
-        r"the new|newer|all)\b",
-    ),
-    (
-        _F,
-        2.0,
-        "any",
-        r"\b(?:not|isn'?t|aren'?t|doesn'?t|don'?t|does not|do not) (?:yet |currently "
-        r"|officially )?support(?:ed)?\b|\bunsupported\b|\bnot (?:yet )?(?:possible|implemented)\b"
-        r"|\bno (?:way|option|support|api|setting) (?:to|for)\b",
-    ),
-    (
-        _F,
-        2.0,
-        "any",
-        r"\b(?:propos(?:e|al|ed|ing)|suggest(?:ion|ed|ing)?|rfc|enhancements?|"
-        r"improvements?|ideas?)\b",
-    ),
-    (
-        _F,
-        2.5,
-        "any",
-        r"\b(?:new|additional|extra|optional|more|custom) (?:options?|features?|apis?|"
-        r"endpoints?|parameters?|arguments?|flags?|settings?|commands?|methods?|functions?|modes?|"
-        r"types?|fields?|hooks?|events?|formats?|languages?|shortcuts?|keybindings?|props?|"
-        r"operators?|ops|layers?|backends?|integrations?|filters?|columns?|buttons?)\b",
-    ),
-    (
-        _F,
-        2.5,
-        "any",
-        r"\b(?:allow|allows|allowing|enable|enables|enabling|let|lets|letting|help|"
-        r"helps|permit) (?:the )?(?:users?|us|people|developers|devs|me|you|one|them|admins?|"
-        r"clients?|callers?|customers?) to\b",
-    ),
-    (
-        _F,
-        2.5,
-        "any",
-        r"\bshould (?:also )?(?:be able|be possible|be configurable|be optional|"
-        r"support|allow|provide|have an option|offer)\b|\bbe able to\b",
-    ),
-    (
-        _F,
-        1.5,
-        "start",
-        r"(?:fallback|trigger|choose|delay|restrict\w{0,40}|hide|warn|sort|group|"
-        r"filter|cache|validate|generate|emit|accept|prefer|disable|skip|keep|convert|allow|"
-        r"collapse|expand|limit|persist|notify|highlight|sync|store|reuse|split|merge|mention|"
-        r"send|share|schedule|attach|preview|suggest|pin|tag|link|remember|track|batch)\b",
-    ),
-    (
-        _F,
-        2.0,
-        "any",
-        r"\bshould be (?:changed|optional|configurable|possible|added|supported|"
-        r"allowed|available|customi[sz]able|renamed|moved|removed|improved|extended|exposed|"
-        r"updated|made|able|easier|shown|displayed|collapsed|sorted|cached)\b",
-    ),
-    (_F, 1.5, "any", r"\bneeds? to (?:work with|support|be able|handle|allow|have|accept)\b"),
-    (_F, 1.5, "any", r"\bconfigurable\b|\bcustomi[sz](?:able|ation|e)\b|\bopt-?(?:in|out)\b"),
-    (
-        _F,
-        1.5,
-        "any",
-        r"\b(?:use ?cases?|motivation|benefits?|beneficial|useful|convenient|"
-        r"nice to have|nice-to-have|quality of life|would help|helpful)\b",
-    ),
-    (
-        _F,
-        2.5,
-        "any",
-        r"\b(?:currently|right now|at the moment|at present|today),? (?:there is no|"
-        r"there'?s no|it is not possible|it'?s not possible|we (?:can'?t|cannot|have to|need to|"
-        r"must)|you (?:can'?t|cannot|have to|need to|must)|users? (?:can'?t|cannot|have to|must|"
-        r"need to)|"
-        r"the only way|one has to|only)",
-    ),
-    (
-        _F,
-        1.5,
-        "any",
-        r"\binstead of having to\b|\bwithout having to\b|\bso that (?:we|users?|i|you|"
-        r"it|they|people) (?:can|could|don'?t)\b|\bin order to\b|\bit'?s (?:tedious|cumbersome|"
-        r"annoying|painful|inconvenient)\b",
-    ),
-    (
-        _F,
-        2.5,
-        "any",
-        r"\b(?:want|wants|wanted|wish|need|needs) (?:to be able|a way|an option|the "
-        r"ability|support|a setting|an api|a flag)\b|\bi wish\b",
-    ),
-    (_F, 1.0, "any", r"\b(?:add|adds|adding|added|implement|implementing|implementation)\b"),
-    (_F, 1.5, "any", r"\bimprov(?:e|ed|es|ing)\b|\benhanc(?:e|ed|es|ing)\b"),
-    (
-        _F,
-        1.5,
-        "any",
-        r"\b(?:refactor\w{0,40}|clean ?up|deprecat\w{1,40}|renam\w{1,40}|simplif\w{1,40})\b",
-    ),
-    (_F, 1.0, "any", r"\bwould\b|\bcould\b"),
-    (_F, 1.5, "any", r"\bwe (?:should|could|can|need to|might|may want to)\b"),
-    (
-        _F,
-        1.0,
-        "any",
-        r"\b(?:perf|performance|faster|speed ?up|optimi[sz]\w{1,40}|efficien\w{1,40})\b",
-    ),
-    (_F, 3.0, "any", r"\bnot a bug\b|\bisn'?t (?:really )?a bug\b|\bnot really a bug\b"),
-    (_F, 1.0, "any", r"\b(?:alternatives?|alternatively|similar to|like (?:how|what|in))\b"),
-    (_F, 1.0, "any", r"\b(?:docs|documentation|example|examples|tutorial|guide)\b"),
-)
+def find(ticket: Ticket, original: str) -> list[Hit]:
+    """Every signal that fires, once each, with its phrase quoted from the original text.
 
-CONTENT: tuple[Signal, ...] = compile_table(INCIDENT_ROWS + BUG_ROWS + FEATURE_ROWS)
+    `original` is the ticket's full text as written (same offsets as `ticket.lowered`, or
+    the lowered text itself when Unicode case mapping changed its length).
+    """
+    hits = []
+    text = ticket.lowered
+    for signal in SIGNALS:
+        if signal.needs is not None and not any(lit in text for lit in signal.needs):
+            continue
+        m = signal.pattern.search(text)
+        if m is not None:
+            hits.append(Hit(signal, _quote(original, m.start(), m.end())))
+    alert = _alert_name(ticket.title)
+    if alert:
+        hits.append(Hit(ALERT_NAME, alert))
+    return hits
+
+
+def _alert_name(title: str) -> str | None:
+    """The first CamelCase word of the title that reads like an alerting rule's name."""
+    for m in _CAMEL.finditer(title):
+        word = m.group()
+        lowered = word.lower()
+        if lowered.endswith(_CODE_ENDINGS):
+            continue
+        parts = {p.lower() for p in _HUMP.findall(word)}
+        if parts & _ALERT_PARTS:
+            return word
+    return None
+
+
+def _quote(original: str, start: int, end: int) -> str:
+    """The matched phrase as written, without leading or trailing punctuation."""
+    return squash(original[start:end]).strip(" \t[](){}:;,.-*#>`'\"")

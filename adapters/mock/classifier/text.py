@@ -1,8 +1,7 @@
-"""Splits a ticket into the parts the signals look at: title, body and whole text.
+"""Splits a ticket into title and body, and cuts it into the word tokens features use.
 
 Tickets arrive as "title, blank line, body", as one run-on line, or as a template full of
-headings. Signals read a lower-cased copy with code and log blocks kept (stack traces are
-evidence), but very long inputs are capped so a pasted log cannot slow the gate down.
+headings. Very long inputs are capped so a pasted log cannot slow the gate down.
 """
 
 from __future__ import annotations
@@ -10,18 +9,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-MAX_CHARS = 8_000
+MAX_CHARS = 4_000
 _TITLE_CUT = re.compile(r"\n\s*\n|\n|(?<=[.!?])\s")
 _MAX_TITLE = 160
+# Words, with an inner apostrophe ("doesn't") kept; digits alone become one token, so the
+# model learns "a number here" rather than every number it saw.
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.ASCII)
+NUMBER = "0"
 
 
 @dataclass(frozen=True)
 class Ticket:
-    """The parts of one ticket that signals are matched against."""
+    """The parts of one ticket that features are taken from."""
 
-    original: str
     title: str
     body: str
+    lowered: str
 
     @property
     def full(self) -> str:
@@ -30,17 +33,22 @@ class Ticket:
 
 
 def split(text: str) -> Ticket:
-    """Cap the input and split off a title, since title wording weighs more than body."""
-    clipped = (text or "")[:MAX_CHARS]
-    stripped = clipped.strip()
+    """Cap the input and split off a title: the reporter's own summary of the ticket."""
+    stripped = (text or "")[:MAX_CHARS].strip().replace("\u2019", "'")
     cut = _TITLE_CUT.search(stripped)
     if cut and cut.start() <= _MAX_TITLE:
         title, body = stripped[: cut.start()], stripped[cut.end() :]
     else:
         title, body = stripped[:_MAX_TITLE], stripped[_MAX_TITLE:]
-    return Ticket(original=clipped, title=title.strip(), body=body)
+    title = title.strip()
+    return Ticket(title=title, body=body, lowered=f"{title}\n{body}".lower())
+
+
+def tokens(lowered: str) -> list[str]:
+    """Word tokens of lower-cased text, numbers folded to one token."""
+    return [NUMBER if t.isdigit() else t for t in _TOKEN.findall(lowered)]
 
 
 def squash(phrase: str) -> str:
-    """Collapse whitespace so a reported signal reads as the phrase it came from."""
+    """Collapse whitespace so a quoted phrase reads as the words it came from."""
     return " ".join(phrase.split())

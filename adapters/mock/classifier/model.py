@@ -1,0 +1,136 @@
+"""The learned triage model: a calibrated linear model over ticket features, pure Python.
+
+Scores are `bias + sum(value * weight)` per kind, turned into probabilities by a softmax at
+the temperature calibrated on cross-validated predictions. Weights are centred across kinds
+(softmax ignores a shift common to all kinds), so one feature's weight for a kind is its
+evidence for that kind against the others: positive for, negative against.
+
+The shipped weights load on first use only (`shipped`), so importing the package costs
+nothing and commands that never classify never read the file.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from array import array
+from pathlib import Path
+
+from adapters.mock.classifier import storage
+from adapters.mock.classifier.features import Features
+from adapters.mock.classifier.provenance import Provenance
+from adapters.mock.classifier.schema import KINDS
+
+WEIGHTS = Path(__file__).with_name("weights") / "triage.model"
+K = len(KINDS)
+
+Vector = list[tuple[int, float]]  # (feature index, value), as `Model.vector` builds it
+
+
+class Model:
+    """Feature names, their idf and document counts, weights per (feature, kind), a bias per
+    kind, a diagonal precision (how firmly the training data fixed each weight, the prior
+    for a refit), and the provenance of it all."""
+
+    def __init__(self, arrays: storage.Arrays, provenance: Provenance) -> None:
+        self.arrays = arrays
+        self.provenance = provenance
+        self.index = dict(zip(arrays.features, range(len(arrays.features)), strict=True))
+
+    @property
+    def features(self) -> list[str]:
+        return self.arrays.features
+
+    @property
+    def temperature(self) -> float:
+        return self.provenance.temperature
+
+    def vector(self, f: Features) -> Vector:
+        """Known features only: words and characters as unit-length log-TF-IDF blocks,
+        first word and signals as 1.0."""
+        index, idf = self.index, self.arrays.idf
+        out: Vector = []
+        for counts in (f.words, f.chars):
+            block = []
+            norm = 0.0
+            for gram, tf in counts.items():
+                i = index.get(gram)
+                if i is not None:
+                    v = (1.0 + math.log(tf)) * idf[i] if tf > 1 else idf[i]
+                    block.append((i, v))
+                    norm += v * v
+            if block:
+                scale = 1.0 / math.sqrt(norm)
+                out.extend((i, v * scale) for i, v in block)
+        for flag in f.flags:
+            i = index.get(flag)
+            if i is not None:
+                out.append((i, 1.0))
+        return out
+
+    def logits(self, vec: Vector) -> list[float]:
+        """Uncalibrated score per kind, in `KINDS` order."""
+        w = self.arrays.weights
+        b = self.arrays.bias
+        z0, z1, z2 = b[0], b[1], b[2]
+        for i, v in vec:
+            j = 3 * i
+            z0 += w[j] * v
+            z1 += w[j + 1] * v
+            z2 += w[j + 2] * v
+        return [z0, z1, z2]
+
+    def probabilities(self, logits: list[float]) -> list[float]:
+        """Calibrated class probabilities from scores."""
+        t = self.temperature
+        top = max(logits)
+        exps = [math.exp((z - top) / t) for z in logits]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def weight(self, i: int, k: int) -> float:
+        """Feature i's weight for kind k (centred: evidence for k against the others)."""
+        return self.arrays.weights[K * i + k]
+
+    def save(self, path: Path) -> str:
+        """Write the model file; returns its payload sha256 (recorded in its header too)."""
+        header = self.provenance.model_dump(mode="json", exclude={"payload_sha256"})
+        digest = storage.write(Path(path), header, self.arrays)
+        self.provenance = self.provenance.model_copy(update={"payload_sha256": digest})
+        return digest
+
+
+def load(path: Path) -> Model:
+    """Read a model file; raises `storage.CorruptModel` if it was truncated or edited."""
+    header, arrays = storage.read(Path(path))
+    return Model(arrays, Provenance.model_validate(header))
+
+
+def empty(features: list[str], provenance: Provenance) -> Model:
+    """A model with zero weights over `features` (training fills it in)."""
+    n = len(features)
+    zeros = array("f", bytes(4 * n))
+    arrays = storage.Arrays(
+        features=features,
+        idf=array("f", zeros),
+        weights=array("f", bytes(4 * K * n)),
+        bias=array("f", bytes(4 * K)),
+        precision=array("f", bytes(4 * (K * n + K))),
+        df=array("i", bytes(4 * n)),
+    )
+    return Model(arrays, provenance)
+
+
+_loaded: dict[Path, Model] = {}
+_lock = threading.Lock()
+
+
+def shipped() -> Model:
+    """The model shipped in the package, read on first use and then kept."""
+    model = _loaded.get(WEIGHTS)
+    if model is None:
+        with _lock:
+            model = _loaded.get(WEIGHTS)
+            if model is None:
+                model = _loaded[WEIGHTS] = load(WEIGHTS)
+    return model
