@@ -32,6 +32,8 @@ def error_class(status: int) -> type[AdapterError]:
     if status in _TRANSIENT or status >= 500:
         return TransientError
     return PermanentError
+
+
 _MAX_MESSAGE = 300
 
 

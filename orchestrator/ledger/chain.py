@@ -136,5 +136,3 @@ def _first_later(present: dict[int, int], top: int, seq: int, number: int) -> in
     else:
         candidates = sorted(s for s in present if top < s < seq)
     return next((s for s in candidates if present.get(s, 0) > number), None)
-
-

@@ -293,7 +293,8 @@ class FileLedger:
         if findings:
             first = findings[0]
             raise LedgerCorrupt(
-                f"{first.file} line {first.line}: {first.reason}; run `orchestrate verify`"
+                f"{first.file} line {first.line} breaks the hash chain ({first.reason}); "
+                "run `orchestrate verify`"
             )
         return events
 
