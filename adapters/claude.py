@@ -17,6 +17,8 @@ from functools import cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pydantic import BaseModel
+
 from adapters import provider_errors
 from adapters.base import AgentCall, RawReply, Usage
 from adapters.errors import AdapterError, InvalidReply
@@ -24,6 +26,7 @@ from adapters.remote import RemoteRuntime, require_text, user_text
 
 if TYPE_CHECKING:
     import anthropic
+    from anthropic.types import MessageParam, OutputConfigParam
 
 DEFAULT_MODEL = "claude-sonnet-4-6"
 
@@ -35,9 +38,14 @@ def _sdk() -> ModuleType:
     return anthropic
 
 
-@cache
-def output_schema(output_type: type) -> dict[str, Any]:
-    return _sdk().transform_schema(output_type)
+def output_schema(output_type: type[BaseModel]) -> dict[str, Any]:
+    return _transformed(output_type)
+
+
+@cache  # the SDK's transform walks the whole schema; a model's never changes
+def _transformed(output_type: type[BaseModel]) -> dict[str, Any]:
+    schema: dict[str, Any] = _sdk().transform_schema(output_type)
+    return schema
 
 
 class ClaudeRuntime(RemoteRuntime):
@@ -49,22 +57,25 @@ class ClaudeRuntime(RemoteRuntime):
 
     def _make_client(self, key: str, base_url: str) -> anthropic.Anthropic:
         # max_retries=0: the executor is the one retry policy
-        return _sdk().Anthropic(
+        client: anthropic.Anthropic = _sdk().Anthropic(
             api_key=key, base_url=base_url, max_retries=0, timeout=self.settings.timeout_s
         )
+        return client
 
     def _send(self, client: anthropic.Anthropic, call: AgentCall[Any], model: str) -> RawReply:
+        messages: list[MessageParam] = [{"role": "user", "content": user_text(call)}]
+        config: OutputConfigParam = {
+            "format": {"type": "json_schema", "schema": output_schema(call.output_type)}
+        }
         message = client.messages.create(
             model=model,
             max_tokens=self.settings.max_output_tokens,
             system=call.system,
-            messages=[{"role": "user", "content": user_text(call)}],
-            output_config={
-                "format": {"type": "json_schema", "schema": output_schema(call.output_type)}
-            },
+            messages=messages,
+            output_config=config,
             timeout=call.timeout_s,
         )
-        text = "".join(b.text for b in message.content if getattr(b, "type", "") == "text")
+        text = "".join(b.text for b in message.content if b.type == "text")
         stop = message.stop_reason or ""
         if stop == "refusal":
             raise InvalidReply(f"{self.name}: the model refused to answer")

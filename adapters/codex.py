@@ -18,6 +18,7 @@ from adapters.remote import RemoteRuntime, RemoteSettings, require_text, user_te
 
 if TYPE_CHECKING:
     import openai
+    from openai.types.responses import ResponseTextConfigParam
 
 DEFAULT_MODEL = "gpt-5.3-codex"
 _MIN_OUTPUT_TOKENS = 16  # the smallest max_output_tokens the Responses API accepts
@@ -43,18 +44,19 @@ class CodexRuntime(RemoteRuntime):
         extra: dict[str, Any] = {}
         if self.settings.reasoning_effort:
             extra["reasoning"] = {"effort": self.settings.reasoning_effort}
+        text: ResponseTextConfigParam = {
+            "format": {
+                "type": "json_schema",
+                "name": schemas.schema_name(call.output_type),
+                "schema": schemas.strict_schema(call.output_type),
+                "strict": True,
+            }
+        }
         response = client.responses.create(
             model=model,
             instructions=call.system,
             input=user_text(call),
-            text={
-                "format": {
-                    "type": "json_schema",
-                    "name": schemas.schema_name(call.output_type),
-                    "schema": schemas.strict_schema(call.output_type),
-                    "strict": True,
-                }
-            },
+            text=text,
             max_output_tokens=self.settings.max_output_tokens,
             store=False,
             timeout=call.timeout_s,

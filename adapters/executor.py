@@ -318,9 +318,9 @@ class Executor:
         if isinstance(exc, InvalidReply):
             return 0.0  # the provider is fine; re-ask with the feedback at once
         base = self.policy.base_delay_s
-        backoff = base * 2 ** max(0, tries.transient - 1) + random.uniform(0, base)
-        hinted = getattr(exc, "retry_after", None) or 0.0
-        return min(max(backoff, hinted), self.policy.max_delay_s)
+        backoff = base * 2.0 ** max(0, tries.transient - 1) + random.uniform(0, base)
+        hinted = exc.retry_after if isinstance(exc, AdapterError) else None
+        return min(max(backoff, hinted or 0.0), self.policy.max_delay_s)
 
     def _retrying(self, name: str, role: str, rs: RetryCallState) -> None:
         exc = rs.outcome.exception() if rs.outcome else None

@@ -42,18 +42,28 @@ _STRICT_KEYS = frozenset(
 )
 
 
-@cache
 def plain_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's schema with `$ref`s inlined, for validators that handle full JSON Schema."""
+    return _plain(model)
+
+
+def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's schema reduced to the strict structured-output subset."""
+    return _strict_cached(model)
+
+
+@cache  # a model's schema never changes within a process, and building it is slow
+def _plain(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     defs = schema.pop("$defs", {})
-    return _inline(schema, defs, depth=0)
+    inlined: dict[str, Any] = _inline(schema, defs, depth=0)
+    return inlined
 
 
 @cache
-def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's schema reduced to the strict structured-output subset."""
-    return _strict(plain_schema(model))
+def _strict_cached(model: type[BaseModel]) -> dict[str, Any]:
+    strict: dict[str, Any] = _strict(_plain(model))
+    return strict
 
 
 def schema_name(model: type[BaseModel]) -> str:

@@ -9,6 +9,7 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -22,6 +23,7 @@ from orchestrator.run.routing import DEFAULT_MATRIX, RouteSpec
 from roles.registry import ROLE_NAMES
 
 CONFIG_NAME = "orchestrate.toml"
+RawTable = dict[str, Any]  # TOML as parsed, before the models validate it
 
 
 class LedgerSection(BaseModel):
@@ -120,7 +122,7 @@ def _check_runtime(name: str, where: str = "") -> None:
         )
 
 
-def _read_file(path: Path) -> dict:
+def _read_file(path: Path) -> RawTable:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -153,14 +155,14 @@ _TABLES = (
 )
 
 
-def _require_tables(raw: dict, origin: str) -> None:
+def _require_tables(raw: RawTable, origin: str) -> None:
     """Each top-level key is a table; say so before layering tries to merge into it."""
     for name in _TABLES:
         if name in raw and not isinstance(raw[name], dict):
             raise InputError(f"invalid config ({origin}): [{name}] must be a table")
 
 
-def _env_layer(raw: dict, env: Mapping[str, str]) -> dict:
+def _env_layer(raw: RawTable, env: Mapping[str, str]) -> RawTable:
     layered = dict(raw)
     if env.get("ORCHESTRATE_LEDGER"):
         layered["ledger"] = {**layered.get("ledger", {}), "path": env["ORCHESTRATE_LEDGER"]}

@@ -118,7 +118,7 @@ def _main_model(raw: object) -> str | None:
         stats = item[1] if isinstance(item[1], dict) else {}
         return int(stats.get("outputTokens") or 0) + int(stats.get("inputTokens") or 0)
 
-    return max(raw.items(), key=weight)[0]
+    return str(max(raw.items(), key=weight)[0])
 
 
 def _extra(data: dict[str, Any]) -> dict[str, JsonValue]:

@@ -156,7 +156,7 @@ class AgentCliRuntime(Runtime[AgentCliSettings]):
         extra: dict[str, JsonValue] = {
             "exit_status": done.returncode,
             "cli_version": version,
-            "files_changed": sorted({_relative(p, workspace) for p in changed}),
+            "files_changed": list(sorted({_relative(p, workspace) for p in changed})),
             "write_allowed": writable,
             "workspace": str(call.workspace) if call.workspace else None,
             "duration_s": done.duration_s,

@@ -8,7 +8,8 @@ flag is the read-only/write switch; `--output-schema` makes the final message sc
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from pathlib import Path
+from typing import ClassVar
 
 from adapters.agents import process
 from adapters.agents.cli import AgentCliRuntime, Invocation, Outcome, garbage, jsonl_events, tail
@@ -123,7 +124,7 @@ def _add(total: Usage, raw: object) -> Usage:
     )
 
 
-def _read(path: Any) -> str:
+def _read(path: Path) -> str:
     try:
         return path.read_text()
     except OSError:

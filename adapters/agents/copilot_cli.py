@@ -62,7 +62,7 @@ class CopilotCliRuntime(AgentCliRuntime):
         files: list[str] = []
         result: dict[str, Any] | None = None
         for event in events:
-            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            data = _mapping(event.get("data"))
             kind = event.get("type")
             if kind == "assistant.message":
                 if isinstance(data.get("content"), str) and data["content"].strip():
@@ -97,8 +97,8 @@ class CopilotCliRuntime(AgentCliRuntime):
             )
         if not texts:
             raise InvalidReply(f"{self.name}: the session ended without an assistant message")
-        usage = result.get("usage") if isinstance(result.get("usage"), dict) else {}
-        changes = usage.get("codeChanges") if isinstance(usage.get("codeChanges"), dict) else {}
+        usage = _mapping(result.get("usage"))
+        changes = _mapping(usage.get("codeChanges"))
         files += [str(p) for p in changes.get("filesModified") or []]
         session_id = result.get("sessionId")
         return Outcome(
@@ -124,3 +124,8 @@ def _usage(path: Path) -> Usage:
             total.input_tokens += int(used.get("inputTokens") or 0)
             total.output_tokens += int(used.get("outputTokens") or 0)
     return total
+
+
+def _mapping(value: object) -> dict[str, Any]:
+    """A JSON object field, or an empty one when the CLI sent something else."""
+    return value if isinstance(value, dict) else {}

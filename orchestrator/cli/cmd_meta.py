@@ -13,27 +13,21 @@ from orchestrator.config import CONFIG_NAME, load_config
 from orchestrator.errors import InputError
 
 
+@friendly
 def graph_command(config: ConfigOpt = None) -> None:
     """Print the routing matrix (as configured) as a Mermaid flowchart."""
-    friendly(_graph)(config)
-
-
-def _graph(config) -> None:
     from orchestrator.run.routing import mermaid
 
     cfg = load_config(config)
     print(mermaid(cfg.routing.matrix), end="")
 
 
+@friendly
 def init_command(
     path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path(CONFIG_NAME),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter orchestrate.toml (every role on mock)."""
-    friendly(_init)(path, force)
-
-
-def _init(path: Path, force: bool) -> None:
     if path.exists() and not force:
         raise InputError(f"{path} exists (use --force to overwrite)")
     text = files("orchestrator").joinpath("starter.toml").read_text(encoding="utf-8")
@@ -41,6 +35,7 @@ def _init(path: Path, force: bool) -> None:
     print(f"wrote {path}; every role runs on mock until you change [roles]")
 
 
+@friendly
 def runtimes_cli(
     probe: Annotated[bool, typer.Option(help="Send a minimal request to each usable one.")] = False,
     runtime: RuntimeOpt = None,
@@ -49,10 +44,6 @@ def runtimes_cli(
     config: ConfigOpt = None,
 ) -> None:
     """Each runtime: usable now, key and base URL, breaker state, which roles use it."""
-    friendly(_runtimes)(probe, runtime, as_json, ledger, config)
-
-
-def _runtimes(probe, runtime, as_json, ledger, config) -> None:
     from orchestrator.cli.cmd_runtimes import runtimes_command
 
     cfg = load_config(config, runtime_flags=runtime or [], ledger=ledger)

@@ -45,6 +45,7 @@ def _status(store: FileLedger, view: ItemView, at: int | None) -> str:
     return "running" if runlock.is_running(store, view.request_id) else "interrupted"
 
 
+@friendly
 def list_command(
     state: Annotated[str | None, typer.Option(help="Only items in this state.")] = None,
     kind: Annotated[str | None, typer.Option(help="Only bug, feature or incident.")] = None,
@@ -53,10 +54,6 @@ def list_command(
     config: ConfigOpt = None,
 ) -> None:
     """List requests from the index, newest first."""
-    friendly(_list)(state, kind, as_json, ledger, config)
-
-
-def _list(state, kind, as_json, ledger, config) -> None:
     if state is not None and state.upper() not in State.__members__:
         raise InputError(f"unknown state {state!r} (known: {', '.join(State.__members__)})")
     if kind is not None and kind not in ("bug", "feature", "incident"):
@@ -76,6 +73,7 @@ def _list(state, kind, as_json, ledger, config) -> None:
         render.console.print(render.list_table(views))
 
 
+@friendly
 def show_command(
     request_id: Annotated[str, typer.Argument(metavar="REQ", help="Request id.")],
     at: Annotated[int | None, typer.Option("--at", help="As it stood after event SEQ.")] = None,
@@ -84,10 +82,6 @@ def show_command(
     config: ConfigOpt = None,
 ) -> None:
     """Show a request: its packet, decision, roles, tokens and cost, and its timeline."""
-    friendly(_show)(request_id, at, as_json, ledger, config)
-
-
-def _show(request_id, at, as_json, ledger, config) -> None:
     ids.validate(request_id)
     store, cfg = _ledger(ledger, config)
     if not store.has_events(request_id):
@@ -150,6 +144,7 @@ def _print_show(p: ShowPayload) -> None:
     out.print(render.timeline(p.events))
 
 
+@friendly
 def verify_command(
     request_ids: Annotated[list[str] | None, typer.Argument(metavar="[REQ]...")] = None,
     as_json: JsonOpt = False,
@@ -157,10 +152,6 @@ def verify_command(
     config: ConfigOpt = None,
 ) -> None:
     """Check every hash chain, line schema, request packet and the index. Exit 1 if broken."""
-    friendly(_verify)(request_ids, as_json, ledger, config)
-
-
-def _verify(request_ids, as_json, ledger, config) -> None:
     store, _ = _ledger(ledger, config)
     report = verify_ledger(store, list(request_ids or []))
     if as_json:
@@ -180,12 +171,9 @@ def _verify(request_ids, as_json, ledger, config) -> None:
         raise typer.Exit(1)
 
 
+@friendly
 def reindex_command(ledger: LedgerOpt = None, config: ConfigOpt = None) -> None:
     """Rebuild index.json from the events."""
-    friendly(_reindex)(ledger, config)
-
-
-def _reindex(ledger, config) -> None:
     store, _ = _ledger(ledger, config)
     count = store.reindex()
     render.console.print(f"reindexed {count} requests into {store.index_path}")

@@ -7,7 +7,7 @@ Exit codes are the contract CI relies on after editing a prompt or the routing m
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,9 @@ from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
 from orchestrator.config import load_config
 from orchestrator.errors import InputError, OrchestrateError
 from orchestrator.run.routing import stages_text
+
+if TYPE_CHECKING:
+    from orchestrator.run.replay import DriftReport, ReplayOutcome
 
 
 class ReplayError(OrchestrateError):
@@ -57,7 +60,17 @@ def replay_command(
         raise typer.Exit(code)
 
 
-def _replay(request_id, all_requests, kind, since, runtime, no_record, as_json, ledger, config):
+def _replay(
+    request_id: str | None,
+    all_requests: bool,
+    kind: str | None,
+    since: str | None,
+    runtime: str | None,
+    no_record: bool,
+    as_json: bool,
+    ledger: Path | None,
+    config: Path | None,
+) -> int:
     try:
         return _run(
             request_id, all_requests, kind, since, runtime, no_record, as_json, ledger, config
@@ -98,7 +111,7 @@ def _run(
         report = replayer.all(kind=kind, since=day)
         _emit_report(report, as_json)
         return report.exit_code
-    outcome = replayer.one(ids.validate(request_id))
+    outcome = replayer.one(ids.validate(str(request_id)))
     if outcome.status in ("error", "skipped"):
         raise InputError(f"{outcome.request_id}: {outcome.error}")
     if as_json:
@@ -108,7 +121,7 @@ def _run(
     return 1 if outcome.status == "changed" else 0
 
 
-def _print_outcome(outcome) -> None:
+def _print_outcome(outcome: ReplayOutcome) -> None:
     out = render.console
     style = "green" if outcome.status == "unchanged" else "red"
     out.print(f"[bold]{outcome.request_id}[/bold]  [{style}]{outcome.status}[/{style}]")
@@ -129,7 +142,7 @@ def _print_outcome(outcome) -> None:
         )
 
 
-def _emit_report(report, as_json: bool) -> None:
+def _emit_report(report: DriftReport, as_json: bool) -> None:
     if as_json:
         render.emit_json(report)
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,10 @@ from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError
 from orchestrator.run import intake
 from orchestrator.run.routing import stages_text
+
+if TYPE_CHECKING:
+    from orchestrator.run.results import SubmitResult
+    from orchestrator.run.runner import Orchestrator
 
 TextArg = Annotated[
     str | None, typer.Argument(metavar="TEXT", help="The work item; `-` reads stdin.")
@@ -34,6 +38,7 @@ def _config(config: Path | None, runtime: list[str] | None, ledger: Path | None)
     return load_config(config, runtime_flags=runtime or [], ledger=ledger)
 
 
+@friendly
 def submit_command(
     text: TextArg = None,
     title: Annotated[str | None, typer.Option(help="Title (default: first line).")] = None,
@@ -49,10 +54,6 @@ def submit_command(
     config: ConfigOpt = None,
 ) -> None:
     """Triage a work item and run it through its roles. Exit 0 closed, 1 blocked."""
-    friendly(_submit)(text, title, runtime, workspace, idempotency_key, as_json, ledger, config)
-
-
-def _submit(text, title, runtime, workspace, idempotency_key, as_json, ledger, config) -> None:
     from orchestrator.run.runner import Orchestrator
 
     raw = _read_text(text)
@@ -73,7 +74,7 @@ def _submit(text, title, runtime, workspace, idempotency_key, as_json, ledger, c
         raise typer.Exit(1)
 
 
-def _print_result(result) -> None:
+def _print_result(result: SubmitResult) -> None:
     out = render.console
     if not result.created:
         out.print(
@@ -97,6 +98,7 @@ def _print_result(result) -> None:
         out.print(f"blocked   [red]{result.blocked_reason}[/red]")
 
 
+@friendly
 def triage_command(
     text: TextArg = None,
     file: Annotated[
@@ -109,10 +111,6 @@ def triage_command(
     config: ConfigOpt = None,
 ) -> None:
     """Classify only: print the decision and its route; writes nothing."""
-    friendly(_triage)(text, file, runtime, as_json, config)
-
-
-def _triage(text, file, runtime, as_json, config) -> None:
     from orchestrator.run.runner import Orchestrator
 
     flags = [f"triage={runtime}"] if runtime else []
@@ -145,7 +143,7 @@ def _triage(text, file, runtime, as_json, config) -> None:
     out.print(f"route     {stages_text(triaged.stages)}")
 
 
-def _triage_file(orch, file: Path, as_json: bool) -> int:
+def _triage_file(orch: Orchestrator, file: Path, as_json: bool) -> int:
     """One decision per line, in order; a bad line is reported and skipped, not fatal."""
     from orchestrator.errors import OrchestrateError
 
@@ -182,6 +180,7 @@ def _triage_file(orch, file: Path, as_json: bool) -> int:
     return failures
 
 
+@friendly
 def resume_command(
     request_id: Annotated[str | None, typer.Argument(metavar="[REQ]")] = None,
     all_open: Annotated[
@@ -195,10 +194,6 @@ def resume_command(
     config: ConfigOpt = None,
 ) -> None:
     """Continue an interrupted run from its last completed step."""
-    friendly(_resume)(request_id, all_open, workspace, as_json, ledger, config)
-
-
-def _resume(request_id, all_open, workspace, as_json, ledger, config) -> None:
     from orchestrator.ledger import ids
     from orchestrator.run.runner import Orchestrator, require_known
 
@@ -211,8 +206,9 @@ def _resume(request_id, all_open, workspace, as_json, ledger, config) -> None:
         if all_open:
             results, failures = orch.resume_interrupted(workspace=workspace)
         else:
-            require_known(orch.ledger, ids.validate(request_id))
-            results = [orch.resume(request_id, workspace=workspace)]
+            rid = ids.validate(str(request_id))
+            require_known(orch.ledger, rid)
+            results = [orch.resume(rid, workspace=workspace)]
     for rid, why in failures.items():
         print(f"error: {rid}: {why}", file=sys.stderr)
     if as_json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, JsonValue, ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -19,7 +19,7 @@ console = Console(highlight=False, soft_wrap=True)
 _STATE_STYLE = {"CLOSED": "green", "BLOCKED": "red", "VERIFIED": "green", "DELIVERED": "cyan"}
 
 
-def emit_json(payload: BaseModel | dict | list) -> None:
+def emit_json(payload: BaseModel | JsonValue) -> None:
     if isinstance(payload, BaseModel):
         sys.stdout.write(payload.model_dump_json() + "\n")
     else:

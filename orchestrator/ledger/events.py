@@ -48,10 +48,10 @@ class Action(StrEnum):
     LEDGER_REPAIRED = "LEDGER_REPAIRED"
 
 
-Details = EventDetails  # the base of every action's details model (shared with adapters)
+Details = EventDetails  # the type of any action's details (the base class lives in adapters)
 
 
-class CallRecord(Details):
+class CallRecord(EventDetails):
     """One model call, recorded so the decision can be replayed without the network."""
 
     runtime: str | None = None
@@ -79,7 +79,7 @@ class CallRecord(Details):
         )
 
 
-class RequestCreated(Details):
+class RequestCreated(EventDetails):
     action: ClassVar[str] = Action.REQUEST_CREATED
     title: str = ""
     source: str = "cli"
@@ -99,7 +99,7 @@ class Triaged(CallRecord):
     stages: list[list[str]] = Field(default_factory=list)
 
 
-class StateChanged(Details):
+class StateChanged(EventDetails):
     """`from_` is filled in by the ledger under its lock; writers name only `to`."""
 
     action: ClassVar[str] = Action.STATE_CHANGED
@@ -108,7 +108,7 @@ class StateChanged(Details):
     reason: str = ""
 
 
-class RoleStarted(Details):
+class RoleStarted(EventDetails):
     action: ClassVar[str] = Action.ROLE_STARTED
     role: str
     round: int = 1
@@ -126,14 +126,14 @@ class RoleCompleted(CallRecord):
     extra: dict[str, JsonValue] = Field(default_factory=dict)
 
 
-class RoleFailed(Details):
+class RoleFailed(EventDetails):
     action: ClassVar[str] = Action.ROLE_FAILED
     role: str
     round: int = 1
     error: str = ""
 
 
-class Handoff(Details):
+class Handoff(EventDetails):
     action: ClassVar[str] = Action.HANDOFF
     from_: str = Field(alias="from")
     to: list[str] = Field(default_factory=list)
@@ -142,7 +142,7 @@ class Handoff(Details):
     summary: str | None = None
 
 
-class ReviewRejected(Details):
+class ReviewRejected(EventDetails):
     action: ClassVar[str] = Action.REVIEW_REJECTED
     reviewer: str
     senders: list[str] = Field(default_factory=list)
@@ -150,7 +150,7 @@ class ReviewRejected(Details):
     bounce: int = 1
 
 
-class Blocked(Details):
+class Blocked(EventDetails):
     action: ClassVar[str] = Action.BLOCKED
     reason: str = ""
     role: str | None = None
@@ -185,13 +185,13 @@ class Replayed(CallRecord):
     error: str | None = None
 
 
-class Resumed(Details):
+class Resumed(EventDetails):
     action: ClassVar[str] = Action.RESUMED
     from_seq: int = 0
     from_checkpoint: bool = False
 
 
-class LedgerRepaired(Details):
+class LedgerRepaired(EventDetails):
     action: ClassVar[str] = Action.LEDGER_REPAIRED
     torn_bytes: int = 0
     fragment_sha256: str = ""

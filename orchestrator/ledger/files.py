@@ -6,6 +6,7 @@ import json
 import os
 import zlib
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, JsonValue, ValidationError
@@ -137,7 +138,7 @@ class FileLedger:
         return Created(packet=packet, created=True)
 
     def _write_packet(
-        self, now, text: str, title: str, source: str, key: str | None
+        self, now: datetime, text: str, title: str, source: str, key: str | None
     ) -> RequestPacket:
         day = ids.day_of(now)
         counter = self.locks_dir / f"counter-{day}"

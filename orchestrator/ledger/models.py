@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
@@ -54,4 +53,4 @@ class LedgerEvent(BaseModel):
 
     def typed(self) -> Details:
         """The details through the model of whatever action this is."""
-        return cast(Details, MODELS[self.action].model_validate(self.details))
+        return MODELS[self.action].model_validate(self.details)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 from orchestrator.ledger import chain, ids
 from orchestrator.ledger.chain import Finding
@@ -53,7 +53,7 @@ def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> li
     return []
 
 
-def _load_index(ledger: FileLedger) -> tuple[dict[str, object] | None, list[Finding]]:
+def _load_index(ledger: FileLedger) -> tuple[dict[str, JsonValue] | None, list[Finding]]:
     if not ledger.index_path.exists():
         return None, []
     entries = ledger.index_store.entries()  # the snapshot with its journal applied

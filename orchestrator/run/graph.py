@@ -48,7 +48,8 @@ def build(nodes: Nodes, checkpointer: BaseCheckpointSaver[Any] | None = None) ->
     """Compile the graph; `nodes` hold the ledger and config, each run brings its context."""
     graph = StateGraph(RunState, context_schema=RunContext)
     graph.add_node("triage", nodes.triage)
-    graph.add_node("role", nodes.role)  # type: ignore[arg-type]  # fed by Send, not the state
+    # fed by `Send(RoleTask)`, not by the graph state, which LangGraph's overloads cannot say
+    graph.add_node("role", nodes.role)  # type: ignore[call-overload]
     graph.add_node("review", nodes.review)
     graph.add_edge(START, "triage")
     graph.add_conditional_edges("triage", _dispatch, ["role", END])

@@ -36,8 +36,9 @@ class Nodes:
     def _context(self, runtime: Runtime[RunContext], request_id: str) -> RunContext:
         """The run's context; a graph driven from outside the runner (LangGraph's dev tools,
         given `{"request_id": ...}` of a submitted item) opens one from the stored packet."""
-        if runtime.context is not None:
-            return runtime.context
+        given: RunContext | None = runtime.context  # None when LangGraph's tools drive it
+        if given is not None:
+            return given
         text = self.ledger.read_request(request_id).text
         return open_run(self.config, self.ledger, request_id, text)
 

@@ -8,6 +8,8 @@ from functools import cache
 
 from pydantic import BaseModel, JsonValue
 
+from orchestrator.run.state import DecisionState
+
 
 def delimit(text: str) -> str:
     """Wrap the request so nothing inside it can close the data block and pose as instructions."""
@@ -28,7 +30,7 @@ def triage_user(text: str, output_type: type[BaseModel]) -> str:
 
 def role_user(
     text: str,
-    decision: Mapping[str, JsonValue],
+    decision: DecisionState,
     context: Mapping[str, Mapping[str, JsonValue]],
     concerns: list[str],
     output_type: type[BaseModel],

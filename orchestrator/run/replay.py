@@ -21,7 +21,14 @@ from adapters.executor import Executor
 from orchestrator.config import Config
 from orchestrator.errors import InputError, OrchestrateError
 from orchestrator.ledger import FileLedger, ids
-from orchestrator.ledger.events import Action, Change, Replayed, ReplayedDecision, Triaged
+from orchestrator.ledger.events import (
+    Action,
+    CallRecord,
+    Change,
+    Replayed,
+    ReplayedDecision,
+    Triaged,
+)
 from orchestrator.ledger.models import LedgerEvent
 from orchestrator.run import gate, routing
 from roles.triage import TriageDecision
@@ -29,6 +36,7 @@ from roles.triage import TriageDecision
 Status = Literal["unchanged", "changed", "error", "skipped"]
 DecisionField = Literal["kind", "severity", "priority"]
 COMPARED: tuple[DecisionField, ...] = ("kind", "severity", "priority")
+_COMPARED_KEYS: set[str] = set(COMPARED)
 
 
 class Decision(BaseModel):
@@ -176,7 +184,7 @@ class Replayer:
             out.changes = [Change(field="parse", recorded="accepted", now="rejected")]
         else:
             out.now = Decision(
-                **decision.model_dump(include=set(COMPARED)),
+                **decision.model_dump(include=_COMPARED_KEYS),
                 stages=gate.route_for(self.config, decision),
                 runtime=self.runtime or out.recorded.runtime,
                 model=fresh.model if fresh is not None else out.recorded.model,
@@ -198,22 +206,25 @@ class Replayer:
         now = None
         if out.now is not None:
             now = ReplayedDecision(
-                **out.now.model_dump(include={*COMPARED, "stages"}), route=out.now.route
+                **out.now.model_dump(include={*_COMPARED_KEYS, "stages"}), route=out.now.route
             )
-        fields = {
-            "source": out.source,
-            "status": out.status,
-            "triaged_seq": out.triaged_seq,
-            "changes": out.changes,
-            "now": now,
-            "prompt_changed": out.prompt_changed,
-            "error": out.error,
-        }
         prompt = prompts.load("triage")
-        if fresh is not None:
-            replayed = Replayed.of(fresh, prompt, **fields)
-        else:  # from the record: no call was made; the prompt of today is noted for drift
-            replayed = Replayed(prompt=prompt.name, prompt_sha256=prompt.sha256, **fields)
+        # asked afresh: the call's record; from the record: only today's prompt, for drift
+        call = (
+            CallRecord.of(fresh, prompt)
+            if fresh is not None
+            else CallRecord(prompt=prompt.name, prompt_sha256=prompt.sha256)
+        )
+        replayed = Replayed(
+            **call.model_dump(),
+            source=out.source,
+            status=out.status,
+            triaged_seq=out.triaged_seq,
+            changes=out.changes,
+            now=now,
+            prompt_changed=out.prompt_changed,
+            error=out.error,
+        )
         return self.ledger.append(request_id, "replay", replayed).seq
 
     # -- the whole ledger --------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from roles.registry import ROLES
-from roles.triage import Kind, Severity
+from roles.triage import Severity
 
 SEVERITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
@@ -35,7 +35,7 @@ class RouteSpec(BaseModel):
         return stages
 
 
-DEFAULT_MATRIX: dict[Kind, RouteSpec] = {
+DEFAULT_MATRIX: dict[str, RouteSpec] = {
     "bug": RouteSpec(stages=[["dev", "pm"], ["test"]], optional={"pm": "high"}),
     "feature": RouteSpec(stages=[["pm"], ["dev"], ["test"]]),
     "incident": RouteSpec(stages=[["ops", "dev"], ["pm"], ["test"]]),

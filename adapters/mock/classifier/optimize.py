@@ -65,7 +65,8 @@ def scores(d: Design, w: Floats, b: Floats) -> Floats:
 
 def _softmax(z: Floats) -> Floats:
     e = np.exp(z - z.max(axis=1, keepdims=True))
-    return e / e.sum(axis=1, keepdims=True)
+    out: Floats = e / e.sum(axis=1, keepdims=True)
+    return out
 
 
 def fit(

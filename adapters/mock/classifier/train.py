@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -25,6 +26,9 @@ from adapters.mock.classifier.model import K, Model
 from adapters.mock.classifier.provenance import DataFile, Provenance, TrainConfig
 from adapters.mock.classifier.schema import KINDS, Example, Kind
 from adapters.mock.classifier.signals import BY_NAME
+
+if TYPE_CHECKING:  # numpy is the `train` extra's, imported only when training
+    from numpy.typing import NDArray
 
 View = Literal["full", "title"]
 VIEWS: tuple[View, ...] = ("full", "title")
@@ -282,12 +286,12 @@ def _fit(
     return model
 
 
-def _floats(values: object) -> model_module.array[float]:
-    return model_module.array("f", values.tolist())  # type: ignore[attr-defined]
+def _floats(values: NDArray[Any]) -> array[float]:
+    return array("f", values.tolist())
 
 
-def _ints(values: object) -> model_module.array[int]:
-    return model_module.array("i", values.tolist())  # type: ignore[attr-defined]
+def _ints(values: NDArray[Any]) -> array[int]:
+    return array("i", values.tolist())
 
 
 def _score(
