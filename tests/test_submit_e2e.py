@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -62,6 +61,42 @@ def test_bug_goes_dev_then_test_without_pm_gate(cli, ledger_dir):
         assert out["stages"][0] == ["dev", "pm"]
 
 
+@pytest.mark.parametrize(
+    ("severity", "stages"),
+    [
+        ("low", [["dev"], ["test"]]),
+        ("medium", [["dev"], ["test"]]),
+        ("high", [["dev", "pm"], ["test"]]),
+        ("critical", [["dev", "pm"], ["test"]]),
+    ],
+)
+def test_pm_joins_a_bug_beside_dev_only_at_severity_high(
+    cli, ledger_dir, write_config, write_script, severity, stages
+):
+    script = write_script({"triage": {"kind": "bug", "severity": severity}})
+    cfg = write_config(f'[runtimes.mock]\nscript = "{script}"\n')
+    result, out = submit(cli, ledger_dir, BUG, "--config", str(cfg))
+    assert result.exit_code == 0, result.stderr
+    assert out["triage"]["severity"] == severity and out["stages"] == stages
+    roles = completed_roles(events_of(ledger_dir, out["request_id"]))
+    assert sorted(roles) == sorted(r for stage in stages for r in stage)
+
+
+def test_a_configured_matrix_is_the_one_used(cli, ledger_dir, write_config):
+    cfg = write_config(
+        '[routing.matrix.bug]\nstages = [["test"], ["dev"]]\n'
+        '[routing.matrix.incident]\nstages = [["ops"], ["dev", "pm"]]\n'
+    )
+    _, bug = submit(cli, ledger_dir, BUG, "--config", str(cfg))
+    assert bug["stages"] == [["test"], ["dev"]]
+    assert completed_roles(events_of(ledger_dir, bug["request_id"])) == ["test", "dev"]
+    _, incident = submit(cli, ledger_dir, INCIDENT, "--config", str(cfg))
+    assert incident["stages"] == [["ops"], ["dev", "pm"]]
+    assert completed_roles(events_of(ledger_dir, incident["request_id"]))[0] == "ops"
+    graph = cli("graph", "--config", str(cfg)).stdout
+    assert "bug_test" in graph and "incident_pm" in graph and "bug_pm" not in graph
+
+
 def test_pm_joins_a_bug_when_configured(cli, ledger_dir, write_config):
     cfg = write_config('[routing.matrix.bug]\nstages = [["dev", "pm"], ["test"]]\n')
     result, out = submit(cli, ledger_dir, BUG, "--config", str(cfg))
@@ -81,15 +116,13 @@ def test_human_output_names_id_decision_route_handoffs_state(cli, ledger_dir):
     assert "REQ-" in text and "route" in text and "CLOSED" in text and "→" in text
 
 
-def test_parallel_incident_takes_about_one_roles_time(cli, ledger_dir, write_config):
-    cfg = write_config("[runtimes.mock]\nlatency_ms = 400\n")
-    started = time.perf_counter()
+def test_parallel_incident_roles_overlap(cli, ledger_dir, write_config):
+    """Ops and Dev run at once: each starts before the other finishes (the time it saves is
+    measured in bench/parallel_stage.py, not asserted here)."""
+    cfg = write_config("[runtimes.mock]\nlatency_ms = 300\n")
     result, out = submit(cli, ledger_dir, INCIDENT, "--config", str(cfg))
-    elapsed = time.perf_counter() - started
     assert result.exit_code == 0
     assert out["stages"][0] == ["ops", "dev"]
-    # triage + (ops ∥ dev) + pm + test = 4 sequential calls; serial would be 5
-    assert elapsed < 4.8 * 0.4 + 1.0, elapsed
     events = events_of(ledger_dir, out["request_id"])
     starts = {e["details"]["role"]: e["ts"] for e in events if e["action"] == "ROLE_STARTED"}
     dones = {e["details"]["role"]: e["ts"] for e in events if e["action"] == "ROLE_COMPLETED"}
