@@ -18,7 +18,7 @@ class EventDetails(BaseModel):
     Unknown keys are ignored and every field added after the first release has a default,
     so lines written by an older or a newer version still read."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
     action: ClassVar[str]
 

@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ValidationError
 from tenacity import RetryCallState, Retrying, retry_if_exception
 
 from adapters import registry
@@ -51,25 +51,12 @@ from adapters.events import (
     RuntimeRetry,
     RuntimeTrouble,
 )
+from adapters.policy import RetryPolicy
 from adapters.secrets import redact
 
 EventSink = Callable[[ExecutorEvent], None]
 
 _MAX_ERROR = 500
-
-
-class RetryPolicy(BaseModel):
-    """The `[retry]` config table: one policy for every runtime."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    max_attempts: int = Field(default=3, ge=1, description="tries per runtime on transient errors")
-    base_delay_s: float = Field(default=0.5, ge=0)
-    max_delay_s: float = Field(default=20.0, ge=0, description="longest single wait")
-    deadline_s: float = Field(default=300.0, gt=0, description="overall budget of one run()")
-    max_invalid_replies: int = Field(default=2, ge=0, description="re-asks after a bad reply")
-    breaker_threshold: int = Field(default=5, ge=1, description="consecutive failures to open")
-    breaker_cooldown_s: float = Field(default=60.0, ge=0, description="open → half-open after")
 
 
 class ChainExhausted(AdapterError):

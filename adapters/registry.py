@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 from functools import cache
-from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import ValidationError
@@ -32,6 +31,9 @@ ENTRY_POINT_GROUP = "orchestrate.runtimes"
 
 @cache
 def _plugins() -> dict[str, str]:
+    """Installed plugins, read once and only when a name is not built in (the scan costs)."""
+    from importlib.metadata import entry_points
+
     return {ep.name: ep.value for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 

@@ -1,7 +1,9 @@
 """CLI start times: `--help`, `list`, `show`, `verify` and a mock `submit`, medians of N runs.
 
-The read commands must not import LangGraph or a provider SDK; the baseline is a bare
-`python -c pass` in the same run, so the numbers travel between machines as ratios.
+The read commands must not import LangGraph, a provider SDK, the web stack or the triage
+model. The bar is `python -c "import typer, pydantic"` measured in the same run: `--help`
+and the read commands within +250 ms of it. Commands are interleaved round by round, so a
+slow moment of this shared machine hits every command alike.
 
     python bench/cli_startup.py [-n 15]
 """
@@ -18,6 +20,10 @@ import time
 from pathlib import Path
 
 BIN = Path(sys.executable).with_name("orchestrate")
+HEAVY = (
+    "langgraph", "openai", "anthropic", "fastapi", "uvicorn", "psycopg", "numpy",
+    "opentelemetry.sdk", "adapters.mock.classifier.model",
+)  # fmt: skip
 
 
 def _time(cmd: list[str], env: dict[str, str], cwd: str) -> float:
@@ -30,11 +36,11 @@ def _time(cmd: list[str], env: dict[str, str], cwd: str) -> float:
 
 def _imports(args: list[str], env: dict[str, str], cwd: str) -> list[str]:
     probe = (
-        "import sys\n"
+        f"import sys\nHEAVY = {HEAVY!r}\n"
         "from orchestrator.cli.app import main\n"
         "sys.argv = ['orchestrate', *sys.argv[1:]]\n"
         "try:\n    main()\nexcept SystemExit: pass\n"
-        "heavy = [m for m in ('langgraph', 'openai', 'anthropic') if m in sys.modules]\n"
+        "heavy = [m for m in HEAVY if m in sys.modules]\n"
         "print(','.join(heavy), file=sys.stderr)"
     )
     out = subprocess.run(
@@ -55,22 +61,26 @@ def main() -> None:
         )
         rid = sorted((Path(tmp) / "coordination" / "requests").glob("*.json"))[0].stem
         commands = {
-            "python -c pass (baseline)": [sys.executable, "-c", "pass"],
+            "python -c pass": [sys.executable, "-c", "pass"],
+            "import typer, pydantic (bar)": [sys.executable, "-c", "import typer, pydantic"],
             "orchestrate --help": [str(BIN), "--help"],
             "orchestrate list": [str(BIN), "list"],
             "orchestrate show REQ": [str(BIN), "show", rid],
             "orchestrate verify": [str(BIN), "verify"],
             "orchestrate submit (mock)": [str(BIN), "submit", "login returns 500"],
         }
-        base = None
-        print(f"{'command':<30} {'median ms':>10} {'x baseline':>11}  heavy imports")
+        samples: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(args.n):
+            for name, cmd in commands.items():
+                samples[name].append(_time(cmd, env, tmp))
+        bar = statistics.median(samples["import typer, pydantic (bar)"])
+        print(f"{'command':<30} {'median ms':>10} {'vs bar':>9}  heavy imports")
         for name, cmd in commands.items():
-            med = statistics.median(_time(cmd, env, tmp) for _ in range(args.n))
-            base = base or med
+            med = statistics.median(samples[name])
             heavy = (
                 "" if cmd[0] == sys.executable else ",".join(_imports(cmd[1:], env, tmp)) or "none"
             )
-            print(f"{name:<30} {med:>10.0f} {med / base:>10.1f}x  {heavy}")
+            print(f"{name:<30} {med:>10.0f} {med - bar:>+8.0f}ms  {heavy}")
 
 
 if __name__ == "__main__":

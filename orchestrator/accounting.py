@@ -9,10 +9,12 @@ A model we have no price for costs `None` (shown as unknown), never a made-up ze
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.ledger.fold import RoleRecord
+if TYPE_CHECKING:
+    from orchestrator.ledger.fold import RoleRecord
 
 PRICES_AS_OF = "2026-05"
 

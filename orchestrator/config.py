@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from adapters import registry
 from adapters.base import RuntimeSettings
 from adapters.errors import AdapterError
-from adapters.executor import RetryPolicy
+from adapters.policy import RetryPolicy
 from orchestrator.accounting import ModelPrice
 from orchestrator.errors import InputError
 from orchestrator.run.routing import DEFAULT_MATRIX, RouteSpec

@@ -25,7 +25,8 @@ from adapters.agents.codex_cli import CodexCliRuntime
 from adapters.agents.copilot_cli import CopilotCliRuntime
 from adapters.base import AgentCall
 from adapters.errors import AuthError, PermanentError, RuntimeTimeout, TransientError
-from adapters.executor import ChainExhausted, Executor, RetryPolicy
+from adapters.executor import ChainExhausted, Executor
+from adapters.policy import RetryPolicy
 from adapters.schemas import strict_schema
 
 RUNTIMES: dict[str, type[AgentCliRuntime]] = {
@@ -649,7 +650,8 @@ def test_the_overall_deadline_cuts_a_cli_with_a_longer_timeout(
     fakes: Path, workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`[retry] deadline_s` wins over a runtime's own, longer `timeout_s`."""
-    from adapters.executor import ChainExhausted, Executor, RetryPolicy
+    from adapters.executor import ChainExhausted, Executor
+    from adapters.policy import RetryPolicy
 
     monkeypatch.setenv("FAKE_CLI_MODE", "hang")
     settings = {"codex-cli": AgentCliSettings(timeout_s=30.0, kill_grace_s=0.1)}

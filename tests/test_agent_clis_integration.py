@@ -265,7 +265,8 @@ def test_real_cli_auth_failure_is_typed_and_falls_back(
     """A 401 from the provider surfaces as `auth` (never retried) and the chain moves on."""
     from adapters.agents.cli import AgentCliSettings
     from adapters.base import AgentCall
-    from adapters.executor import Executor, RetryPolicy
+    from adapters.executor import Executor
+    from adapters.policy import RetryPolicy
     from roles.ops import OpsArtifact
 
     executable = install(runtime)

@@ -9,8 +9,9 @@ import pytest
 
 from adapters.base import AgentCall
 from adapters.errors import AuthError, TransientError
-from adapters.executor import ChainExhausted, Executor, RetryPolicy
+from adapters.executor import ChainExhausted, Executor
 from adapters.mock.runtime import MockSettings
+from adapters.policy import RetryPolicy
 from roles.dev import DevArtifact
 
 

@@ -14,7 +14,8 @@ import pytest
 from adapters.base import AgentCall, RawReply, Runtime, RuntimeSettings
 from adapters.breaker import FILE_NAME, Breakers
 from adapters.errors import AdapterError, AuthError, TransientError
-from adapters.executor import ChainExhausted, Executor, RetryPolicy
+from adapters.executor import ChainExhausted, Executor
+from adapters.policy import RetryPolicy
 from tests.fakes.contract import VALID_TRIAGE, triage_call
 from tests.fakes.fixtures import Events, Sleeps, fast_policy, make_executor
 from tests.fakes.server import FakeProvider, Reply, error, ok

@@ -9,13 +9,12 @@ from typing import Annotated
 import typer
 
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
-from orchestrator.config import CONFIG_NAME, load_config
-from orchestrator.errors import InputError
 
 
 @friendly
 def graph_command(config: ConfigOpt = None) -> None:
     """Print the routing matrix (as configured) as a Mermaid flowchart."""
+    from orchestrator.config import load_config
     from orchestrator.run.routing import mermaid
 
     cfg = load_config(config)
@@ -24,10 +23,12 @@ def graph_command(config: ConfigOpt = None) -> None:
 
 @friendly
 def init_command(
-    path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path(CONFIG_NAME),
+    path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path("orchestrate.toml"),
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter orchestrate.toml (every role on mock)."""
+    from orchestrator.errors import InputError
+
     if path.exists() and not force:
         raise InputError(f"{path} exists (use --force to overwrite)")
     text = files("orchestrator").joinpath("starter.toml").read_text(encoding="utf-8")
@@ -45,6 +46,7 @@ def runtimes_cli(
 ) -> None:
     """Each runtime: usable now, key and base URL, breaker state, which roles use it."""
     from orchestrator.cli.cmd_runtimes import runtimes_command
+    from orchestrator.config import load_config
 
     cfg = load_config(config, runtime_flags=runtime or [], ledger=ledger)
     code = runtimes_command(cfg, probe, as_json)

@@ -3,43 +3,32 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import BaseModel
-from rich.markup import escape
-from rich.table import Table
 
-from orchestrator.accounting import CostLine, total
-from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
-from orchestrator.config import Config, load_config
-from orchestrator.errors import InputError, NotFoundError
-from orchestrator.ledger import FileLedger, ItemView, ids, runlock
-from orchestrator.ledger.lifecycle import State, is_open
-from orchestrator.ledger.models import LedgerEvent, RequestPacket
-from orchestrator.ledger.verify import verify as verify_ledger
+
+if TYPE_CHECKING:  # `--help` builds no models; each command imports what it uses
+    from orchestrator.cli.payloads import ShowPayload
+    from orchestrator.config import Config
+    from orchestrator.ledger import FileLedger, ItemView
 
 
 def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Config]:
+    from orchestrator.config import load_config
+    from orchestrator.ledger import FileLedger
+
     cfg = load_config(config, ledger=ledger)
     store = FileLedger(cfg.ledger_path)
     store.require()
     return store, cfg
 
 
-class ShowPayload(BaseModel):
-    request: RequestPacket
-    item: ItemView
-    at: int | None
-    status: str
-    roles: list[CostLine]
-    total_tokens: int
-    total_cost_usd: float | None
-    events: list[LedgerEvent]
-
-
 def _status(store: FileLedger, view: ItemView, at: int | None) -> str:
+    from orchestrator.ledger import runlock
+    from orchestrator.ledger.lifecycle import is_open
+
     if at is not None or not is_open(view.state):
         return view.state.value
     return "running" if runlock.is_running(store, view.request_id) else "interrupted"
@@ -54,6 +43,11 @@ def list_command(
     config: ConfigOpt = None,
 ) -> None:
     """List requests from the index, newest first."""
+    from orchestrator.cli import render
+    from orchestrator.errors import InputError
+    from orchestrator.ledger import ids
+    from orchestrator.ledger.lifecycle import State
+
     if state is not None and state.upper() not in State.__members__:
         raise InputError(f"unknown state {state!r} (known: {', '.join(State.__members__)})")
     if kind is not None and kind not in ("bug", "feature", "incident"):
@@ -82,6 +76,12 @@ def show_command(
     config: ConfigOpt = None,
 ) -> None:
     """Show a request: its packet, decision, roles, tokens and cost, and its timeline."""
+    from orchestrator.accounting import total
+    from orchestrator.cli import render
+    from orchestrator.cli.payloads import ShowPayload
+    from orchestrator.errors import InputError, NotFoundError
+    from orchestrator.ledger import fold, ids
+
     ids.validate(request_id)
     store, cfg = _ledger(ledger, config)
     if not store.has_events(request_id):
@@ -90,8 +90,6 @@ def show_command(
     if at is not None and not 1 <= at <= len(events):
         raise InputError(f"--at {at}: {request_id} has events 1..{len(events)}")
     shown = [e for e in events if at is None or e.seq <= at]
-    from orchestrator.ledger import fold
-
     view = fold(request_id, shown)
     costs = total(view.calls, cfg.prices)
     payload = ShowPayload(
@@ -111,6 +109,11 @@ def show_command(
 
 
 def _print_show(p: ShowPayload) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    from orchestrator.cli import render
+
     out = render.console
     v = p.item
     at = f"  (as of event {p.at})" if p.at is not None else ""
@@ -152,6 +155,9 @@ def verify_command(
     config: ConfigOpt = None,
 ) -> None:
     """Check every hash chain, line schema, request packet and the index. Exit 1 if broken."""
+    from orchestrator.cli import render
+    from orchestrator.ledger.verify import verify as verify_ledger
+
     store, _ = _ledger(ledger, config)
     report = verify_ledger(store, list(request_ids or []))
     if as_json:
@@ -174,6 +180,8 @@ def verify_command(
 @friendly
 def reindex_command(ledger: LedgerOpt = None, config: ConfigOpt = None) -> None:
     """Rebuild index.json from the events."""
+    from orchestrator.cli import render
+
     store, _ = _ledger(ledger, config)
     count = store.reindex()
     render.console.print(f"reindexed {count} requests into {store.index_path}")

@@ -11,11 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
-from orchestrator.config import load_config
 from orchestrator.errors import InputError, OrchestrateError
-from orchestrator.run.routing import stages_text
 
 if TYPE_CHECKING:
     from orchestrator.run.replay import DriftReport, ReplayOutcome
@@ -91,6 +88,8 @@ def _run(
     config: Path | None,
 ) -> int:
     from adapters import registry
+    from orchestrator.cli import render
+    from orchestrator.config import load_config
     from orchestrator.ledger import FileLedger, ids
     from orchestrator.run import replay
 
@@ -122,6 +121,9 @@ def _run(
 
 
 def _print_outcome(outcome: ReplayOutcome) -> None:
+    from orchestrator.cli import render
+    from orchestrator.run.routing import stages_text
+
     out = render.console
     style = "green" if outcome.status == "unchanged" else "red"
     out.print(f"[bold]{outcome.request_id}[/bold]  [{style}]{outcome.status}[/{style}]")
@@ -143,6 +145,8 @@ def _print_outcome(outcome: ReplayOutcome) -> None:
 
 
 def _emit_report(report: DriftReport, as_json: bool) -> None:
+    from orchestrator.cli import render
+
     if as_json:
         render.emit_json(report)
         return

@@ -9,15 +9,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from adapters.errors import AdapterError
-from orchestrator.cli import render
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
-from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError
-from orchestrator.run import intake
-from orchestrator.run.routing import stages_text
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `--help` builds no models; each command imports what it uses
+    from orchestrator.config import Config
     from orchestrator.run.results import SubmitResult
     from orchestrator.run.runner import Orchestrator
 
@@ -30,11 +26,15 @@ def _read_text(text: str | None) -> str:
     if text is None:
         raise InputError("no text given (pass TEXT, or - to read stdin)")
     if text == "-":
+        from orchestrator.run import intake
+
         return intake.decode(sys.stdin.buffer.read(), "stdin")
     return text
 
 
 def _config(config: Path | None, runtime: list[str] | None, ledger: Path | None) -> Config:
+    from orchestrator.config import load_config
+
     return load_config(config, runtime_flags=runtime or [], ledger=ledger)
 
 
@@ -54,6 +54,7 @@ def submit_command(
     config: ConfigOpt = None,
 ) -> None:
     """Triage a work item and run it through its roles. Exit 0 closed, 1 blocked."""
+    from orchestrator.cli import render
     from orchestrator.run.runner import Orchestrator
 
     raw = _read_text(text)
@@ -75,6 +76,9 @@ def submit_command(
 
 
 def _print_result(result: SubmitResult) -> None:
+    from orchestrator.cli import render
+    from orchestrator.run.routing import stages_text
+
     out = render.console
     if not result.created:
         out.print(
@@ -111,6 +115,9 @@ def triage_command(
     config: ConfigOpt = None,
 ) -> None:
     """Classify only: print the decision and its route; writes nothing."""
+    from orchestrator.cli import render
+    from orchestrator.config import load_config
+    from orchestrator.run.routing import stages_text
     from orchestrator.run.runner import Orchestrator
 
     flags = [f"triage={runtime}"] if runtime else []
@@ -145,7 +152,9 @@ def triage_command(
 
 def _triage_file(orch: Orchestrator, file: Path, as_json: bool) -> int:
     """One decision per line, in order; a bad line is reported and skipped, not fatal."""
+    from adapters.errors import AdapterError
     from orchestrator.errors import OrchestrateError
+    from orchestrator.run import intake
 
     try:
         data = file.read_bytes()
@@ -194,6 +203,7 @@ def resume_command(
     config: ConfigOpt = None,
 ) -> None:
     """Continue an interrupted run from its last completed step."""
+    from orchestrator.cli import render
     from orchestrator.ledger import ids
     from orchestrator.run.runner import Orchestrator, require_known
 

@@ -8,11 +8,13 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-from filelock import FileLock, Timeout
+from typing import TYPE_CHECKING
 
 from orchestrator.errors import OrchestrateError
 from orchestrator.ledger import FileLedger
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 
 class Busy(OrchestrateError):
@@ -26,6 +28,8 @@ def _path(ledger: FileLedger, request_id: str) -> Path:
 
 
 def _lock(ledger: FileLedger, request_id: str) -> FileLock:
+    from filelock import FileLock  # only a run takes this lock; read commands never import it
+
     return FileLock(str(_path(ledger, request_id)))
 
 
@@ -38,6 +42,8 @@ _WAIT_S = 2.0
 def hold(ledger: FileLedger, request_id: str) -> Iterator[None]:
     ledger.ensure()
     lock = _lock(ledger, request_id)
+    from filelock import Timeout
+
     try:
         lock.acquire(timeout=_WAIT_S)
     except Timeout:

@@ -12,7 +12,8 @@ from pathlib import Path
 from adapters import registry
 from adapters.base import AgentCall
 from adapters.errors import AdapterError
-from adapters.executor import Executor, RetryPolicy
+from adapters.executor import Executor
+from adapters.policy import RetryPolicy
 from roles.triage import TriageDecision
 
 

@@ -18,7 +18,8 @@ from pydantic import JsonValue
 
 from adapters.base import RuntimeSettings
 from adapters.events import ExecutorEvent
-from adapters.executor import Executor, RetryPolicy
+from adapters.executor import Executor
+from adapters.policy import RetryPolicy
 from tests.fakes.server import FakeProvider, base_url
 
 REPO_DIR = Path(__file__).resolve().parents[2]
