@@ -83,7 +83,8 @@ class Breakers:
         self._clock = clock
         self._memory: dict[str, BreakerState] = {}
         self._thread_lock = threading.RLock()
-        self._file_lock = FileLock(str(self.path) + ".lock") if self.path else None
+        self._file_lock: FileLock | None = None  # made on the first write: most runs never
+        self._seen: tuple[tuple[int, int], dict[str, BreakerState]] | None = None
 
     # -- queries ---------------------------------------------------------------------
     def snapshot(self) -> dict[str, BreakerState]:
@@ -172,19 +173,33 @@ class Breakers:
 
     # -- storage ---------------------------------------------------------------------
     def _locked(self) -> AbstractContextManager[object]:
-        if self._file_lock is None:
+        if self.path is None:
             return self._thread_lock
-        self.path.parent.mkdir(parents=True, exist_ok=True)  # type: ignore[union-attr]
+        if self._file_lock is None:
+            self._file_lock = FileLock(str(self.path) + ".lock")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         return _Both(self._thread_lock, self._file_lock)
 
     def _read(self) -> dict[str, BreakerState]:
         if self.path is None:
             with self._thread_lock:
                 return dict(self._memory)
+        try:  # every call asks; the file is parsed again only when it was replaced
+            stat = os.stat(self.path)
+        except OSError:
+            return {}
+        version = (stat.st_mtime_ns, stat.st_ino)
+        seen = self._seen
+        if seen is not None and seen[0] == version:
+            return dict(seen[1])
+        states = self._parse()
+        self._seen = (version, states)
+        return dict(states)
+
+    def _parse(self) -> dict[str, BreakerState]:
+        assert self.path is not None
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return {}
         except (OSError, ValueError):
             return {}  # a damaged state file only loses breaker memory, never blocks work
         out: dict[str, BreakerState] = {}

@@ -9,7 +9,7 @@ import os
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -51,8 +51,15 @@ class LimitsSection(BaseModel):
 
 
 class GraphSection(BaseModel):
+    """`[graph]`: LangGraph checkpoints. The ledger records every step and each step checks
+    it first, so resume never needs a per-step checkpoint: by default the graph's state is
+    saved when a run stops (finished, blocked, waiting for a person, or cut short by an error),
+    which costs one write instead of one per step. `async`/`sync` save every step too (for
+    LangGraph's own time-travel tooling); `sync` waits for each before the next step."""
+
     model_config = ConfigDict(extra="forbid")
     checkpoint: bool = True
+    durability: Literal["exit", "async", "sync"] = "exit"
 
 
 class Config(BaseModel):

@@ -20,3 +20,7 @@ class TriageDecision(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     rationale: str = Field(min_length=1, max_length=2000)
     signals: list[str] = Field(default_factory=list, max_length=20)
+    needs_review: bool = Field(
+        default=False,
+        description="true when the evidence is weak or conflicting: a person should look",
+    )

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters.mock.classifier import Classification, classify
+from roles.triage import TriageDecision
 
 TICKETS = Path(__file__).parent / "data" / "triage_tickets.jsonl"
 KINDS = ("bug", "feature", "incident")
@@ -101,9 +102,12 @@ def test_confident_decisions_are_not_flagged() -> None:
     assert decision.confidence >= 0.6
 
 
-def test_needs_review_stays_out_of_the_dump_until_the_gate_carries_it() -> None:
-    """roles.triage.TriageDecision forbids unknown fields; the mock runtime dumps this."""
-    assert "needs_review" not in classify("hello").model_dump()
+def test_needs_review_reaches_the_gates_decision() -> None:
+    """The mock runtime's reply is validated as the gate's TriageDecision, flag included."""
+    unsure = TriageDecision.model_validate(classify("hello").model_dump())
+    assert unsure.needs_review is True
+    sure = TriageDecision.model_validate(classify("Add dark mode to settings").model_dump())
+    assert sure.needs_review is False
 
 
 def test_severity_never_claims_high_without_evidence() -> None:

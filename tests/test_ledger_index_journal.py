@@ -1,4 +1,4 @@
-"""Large ledgers journal index updates instead of rewriting index.json each time."""
+"""Index updates go to a journal instead of rewriting index.json each time."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from orchestrator.ledger.verify import verify
 def _journaled(tmp_path: Path, requests: int = 6) -> tuple[FileLedger, list[str]]:
     ledger = FileLedger(tmp_path / "coordination")
     rids = [ledger.create_request(f"t{i}", f"title {i}").packet.request_id for i in range(2)]
-    ledger.index_store.journal_from = 1  # any snapshot counts as large from here on
+    ledger.index_store.fold_from = 1  # fold as soon as the journal outgrows half the snapshot
     rids += [
         ledger.create_request(f"t{i}", f"title {i}").packet.request_id for i in range(2, requests)
     ]

@@ -140,7 +140,7 @@ class Brief(BaseModel):
     triage: Classification
 
 
-def brief(text: str, role: str = "") -> Brief:
+def brief(text: str, role: str = "", triage: Classification | None = None) -> Brief:
     first = next((line.strip() for line in text.splitlines() if line.strip()), text.strip())
     subject = first if len(first) <= 90 else first[:87].rstrip() + "..."
     words = re.findall(r"[A-Za-z][A-Za-z0-9_.\-/]{2,}", text)
@@ -149,7 +149,8 @@ def brief(text: str, role: str = "") -> Brief:
         lowered = word.lower().strip(".-/")
         if lowered not in _STOP and lowered not in _VERBS and lowered not in terms:
             terms.append(lowered)
-    return Brief(role=role, subject=subject, terms=terms[:6] or ["request"], triage=classify(text))
+    verdict = triage or classify(text)
+    return Brief(role=role, subject=subject, terms=terms[:6] or ["request"], triage=verdict)
 
 
 def _generic_summary(b: Brief) -> str:

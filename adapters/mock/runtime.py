@@ -13,7 +13,7 @@ from pydantic import Field, JsonValue
 from adapters.base import AgentCall, RawReply, Runtime, RuntimeSettings, RuntimeStatus, Usage
 from adapters.errors import AdapterError, AuthError, InvalidReply, RuntimeTimeout, TransientError
 from adapters.mock import drafts, script
-from adapters.mock.classifier import classify
+from adapters.mock.classifier import Classification, classify
 
 FailKind = Literal["transient", "timeout", "invalid", "auth"]
 
@@ -42,6 +42,7 @@ class MockRuntime(Runtime[MockSettings]):
         super().__init__(settings)
         self._script: dict[str, list[JsonValue]] | None = None
         self._turns: dict[str, int] = {}
+        self._verdicts: dict[str, Classification] = {}  # one run asks about one text 5 times
         self._rng = random.Random(self.settings.seed)
         self._lock = threading.Lock()
 
@@ -87,13 +88,22 @@ class MockRuntime(Runtime[MockSettings]):
             raise _FAILURES.get(kind, TransientError)(f"scripted {kind} failure")
         text = call.request_text or call.user
         if call.role == "triage":
-            generated: dict[str, JsonValue] = classify(text).model_dump(mode="json")
+            generated: dict[str, JsonValue] = self._classify(text).model_dump(mode="json")
         else:
-            b = drafts.brief(text, call.role)
+            b = drafts.brief(text, call.role, self._classify(text))
             generated = json.loads(json.dumps(drafts.fill(call.output_type, b)))
         if isinstance(scripted, dict):
             generated = script.merge(generated, scripted)
         return json.dumps(generated, ensure_ascii=False)
+
+    def _classify(self, text: str) -> Classification:
+        with self._lock:
+            verdict = self._verdicts.get(text)
+        if verdict is None:
+            verdict = classify(text)
+            with self._lock:
+                self._verdicts[text] = verdict
+        return verdict
 
 
 def _tokens(text: str) -> int:

@@ -21,6 +21,16 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def sealed_line(body: Mapping[str, Any]) -> tuple[str, bytes]:
+    """The hash of an event body (without `hash`) and its canonical line with the hash in
+    place, from one serialisation: keys sort `…details, hash, prev…`, and the top-level
+    `,"prev":"` is the last one in the text (nothing after it can contain another)."""
+    data = canonical_bytes(body)
+    digest = sha256_hex(data)
+    cut = data.rindex(b',"prev":"')
+    return digest, data[:cut] + b',"hash":"' + digest.encode() + b'"' + data[cut:] + b"\n"
+
+
 def event_hash(event_without_hash: Mapping[str, Any]) -> str:
     """The hash covers every field but `hash` itself, `prev` included, chaining the lines."""
     body = {k: v for k, v in event_without_hash.items() if k != "hash"}

@@ -95,6 +95,7 @@ class Triaged(CallRecord):
     confidence: float
     rationale: str = ""
     signals: list[str] = Field(default_factory=list)
+    needs_review: bool = False
     route: list[str] = Field(default_factory=list)
     stages: list[list[str]] = Field(default_factory=list)
 

@@ -121,18 +121,46 @@ def _step(item: dict[str, Any], event: LedgerEvent) -> None:
         item["indexed_at"] = event.ts
 
 
-def advance(view: ItemView, event: LedgerEvent) -> ItemView:
-    """The view after one more event; appenders use it to keep a cached view current."""
-    item = view.model_dump()
-    _step(item, event)
-    return ItemView.model_validate(item)
+class Folding:
+    """A fold in progress, as the plain dict `_step` advances: an appender keeps one per
+    request and steps it per event, and builds the (validated) view only when it needs one."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: dict[str, Any]) -> None:
+        self.item = item
+
+    @classmethod
+    def of(cls, request_id: str, events: Iterable[LedgerEvent]) -> Folding:
+        folding = cls({"request_id": request_id})
+        for event in events:
+            folding.step(event)
+        return folding
+
+    def step(self, event: LedgerEvent) -> None:
+        _step(self.item, event)
+
+    def copy(self) -> Folding:
+        """A copy to try a batch on: the batch may still be refused before it is written."""
+        return Folding({**self.item, "completed": list(self.item.get("completed", []))})
+
+    @property
+    def state(self) -> State:
+        return State(self.item.get("state", State.PROPOSED))
+
+    @property
+    def last_seq(self) -> int:
+        return int(self.item.get("last_seq", 0))
+
+    @property
+    def head(self) -> str | None:
+        head = self.item.get("head")
+        return None if head is None else str(head)
+
+    def view(self) -> ItemView:
+        return ItemView.model_validate(self.item)
 
 
 def fold(request_id: str, events: Iterable[LedgerEvent], upto: int | None = None) -> ItemView:
     """The item after every event, or after event `upto` (time travel for `show --at`)."""
-    item: dict[str, Any] = {"request_id": request_id}
-    for event in events:
-        if upto is not None and event.seq > upto:
-            break
-        _step(item, event)
-    return ItemView.model_validate(item)
+    return Folding.of(request_id, (e for e in events if upto is None or e.seq <= upto)).view()

@@ -53,9 +53,42 @@ def create_exclusive(path: Path, data: bytes) -> bool:
     return True
 
 
-def append_durable(path: Path, data: bytes) -> int:
-    """Append in one write and fsync; returns the file size afterwards."""
-    _write_fsync(path, data, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+def create_new(path: Path, data: bytes) -> bool:
+    """Write a new file at `path` in place (O_EXCL), fsync it and its directory; False if it
+    already exists. Cheaper than `create_exclusive` (one file created, not two) for files
+    whose readers only look once something else — written after this returns — names them."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return False
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except BaseException:
+        os.close(fd)
+        path.unlink(missing_ok=True)
+        raise
+    os.close(fd)
+    fsync_dir(path.parent)
+    return True
+
+
+def overwrite(path: Path, data: bytes) -> None:
+    """Rewrite a small advisory file in place, no temp file and no fsync: a reader may catch
+    it torn, so only files whose readers fall back on anything unreadable use this."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        os.write(fd, data)
+    finally:
+        os.close(fd)
+
+
+def append_durable(path: Path, data: bytes, durable: bool = True) -> int:
+    """Append in one write (and fsync, unless the caller's next durable append will cover
+    it: an fsync flushes every earlier write to the file); returns the size afterwards."""
+    _write_fsync(path, data, os.O_WRONLY | os.O_CREAT | os.O_APPEND, durable)
     return path.stat().st_size
 
 

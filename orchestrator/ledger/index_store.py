@@ -1,11 +1,11 @@
-"""index.json, the derived read model — a snapshot plus, for large ledgers, a journal.
+"""index.json, the derived read model — a snapshot plus a journal of updates.
 
-Rewriting the whole snapshot per state change is O(requests): cheap for a small ledger
-(so small ledgers keep one always-current file), ~80 ms at 5,000 requests. Past
-`journal_from` bytes an update appends one line to `index.journal` instead, and the
-journal is folded into the snapshot once it grows past half the snapshot's size, so an
-update costs O(1) amortised. Readers apply the journal over the snapshot (last line wins).
-Nothing here is fsync'd: all of it can be rebuilt from the events (`orchestrate reindex`).
+Rewriting the whole snapshot per state change is O(requests) (~80 ms at 5,000 requests, and
+the largest cost of a small submit), so once a snapshot exists every update appends one line
+to `index.journal`, and the journal is folded into the snapshot once it grows past
+`fold_from` bytes and half the snapshot's size: an update costs O(1) amortised. Readers
+apply the journal over the snapshot (last line wins). Nothing here is fsync'd: all of it can
+be rebuilt from the events (`orchestrate reindex`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pydantic import JsonValue
 from orchestrator.ledger import fsio, ids
 from orchestrator.ledger.canonical import canonical_bytes
 
-JOURNAL_FROM_BYTES = 64 * 1024
+FOLD_FROM_BYTES = 64 * 1024
 Entries = dict[str, JsonValue]
 
 
@@ -30,12 +30,12 @@ class IndexStore:
         self,
         root: Path,
         lock: Callable[[], AbstractContextManager[object]],
-        journal_from: int = JOURNAL_FROM_BYTES,
+        fold_from: int = FOLD_FROM_BYTES,
     ) -> None:
         self.path = root / "index.json"
         self.journal = root / "index.journal"
         self._lock = lock
-        self.journal_from = journal_from
+        self.fold_from = fold_from
 
     def entries(self) -> Entries | None:
         """Snapshot with the journal applied; None when the snapshot is missing or unreadable."""
@@ -55,10 +55,10 @@ class IndexStore:
         """Record one request's entry; `rebuild` supplies every entry when there is no snapshot."""
         with self._lock():
             size = self.path.stat().st_size if self.path.exists() else -1
-            if size >= self.journal_from:  # large: one line, no parse of the snapshot
+            if size >= 0:  # one line, no parse of the snapshot
                 self._append_journal(request_id, entry, size)
                 return
-            entries = (self.entries() if size >= 0 else None) or rebuild()
+            entries = rebuild()
             entries[request_id] = entry
             self._write_snapshot(entries)
 
@@ -74,7 +74,7 @@ class IndexStore:
             journal_size = os.fstat(fd).st_size
         finally:
             os.close(fd)
-        if journal_size > max(self.journal_from, snapshot_size // 2):
+        if journal_size > max(self.fold_from, snapshot_size // 2):
             merged = self.entries()
             if merged is not None:
                 self._write_snapshot(merged)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr
 
 from orchestrator.ledger.events import MODELS, Action, D, Details
 
@@ -45,12 +45,20 @@ class LedgerEvent(BaseModel):
     prev: str
     hash: str
 
+    _typed: Details | None = PrivateAttr(default=None)
+
     def read(self, model: type[D]) -> D:
         """The details through their action's model; asking for another action's is a bug."""
         if model.action != self.action:
             raise TypeError(f"event {self.seq} is {self.action}, not {model.action}")
+        typed = self.typed()
+        if isinstance(typed, model):
+            return typed
         return model.model_validate(self.details)
 
     def typed(self) -> Details:
-        """The details through the model of whatever action this is."""
-        return MODELS[self.action].model_validate(self.details)
+        """The details through the model of whatever action this is; parsed once (a run asks
+        the same events again and again whether a step already happened)."""
+        if self._typed is None:
+            self._typed = MODELS[self.action].model_validate(self.details)
+        return self._typed

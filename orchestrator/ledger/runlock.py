@@ -8,13 +8,9 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from orchestrator.errors import OrchestrateError
 from orchestrator.ledger import FileLedger
-
-if TYPE_CHECKING:
-    from filelock import FileLock
 
 
 class Busy(OrchestrateError):
@@ -27,31 +23,38 @@ def _path(ledger: FileLedger, request_id: str) -> Path:
     return ledger.locks_dir / f"run-{request_id}.lock"
 
 
-def _lock(ledger: FileLedger, request_id: str) -> FileLock:
-    from filelock import FileLock  # only a run takes this lock; read commands never import it
-
-    return FileLock(str(_path(ledger, request_id)))
-
-
 # A probe (`show`, `resume --all`) holds the lock for microseconds; a run waits out that
 # much before it calls the item busy. A real run elsewhere holds it for minutes.
 _WAIT_S = 2.0
+_POLL_S = 0.01
 
 
 @contextlib.contextmanager
 def hold(ledger: FileLedger, request_id: str) -> Iterator[None]:
+    """flock on a descriptor of its own: other processes, and other threads of this one
+    (each holds its own open file), are kept out until the run ends or the process dies."""
     ledger.ensure()
-    lock = _lock(ledger, request_id)
-    from filelock import Timeout
-
+    fd = os.open(_path(ledger, request_id), os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        lock.acquire(timeout=_WAIT_S)
-    except Timeout:
-        raise Busy(f"{request_id} is being worked by another process") from None
-    try:
-        yield
+        _acquire(fd, request_id)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
-        lock.release()
+        os.close(fd)
+
+
+def _acquire(fd: int, request_id: str) -> None:
+    deadline = time.monotonic() + _WAIT_S
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise Busy(f"{request_id} is being worked by another process") from None
+            time.sleep(_POLL_S)
 
 
 def is_running(ledger: FileLedger, request_id: str) -> bool:

@@ -28,7 +28,7 @@ def _sink(recorder: Recorder) -> EventSink:
     """The executor's reports become ledger events, each under the runtime it concerns."""
 
     def record(event: ExecutorEvent) -> None:
-        recorder.append(f"runtime:{event.runtime or 'unknown'}", event)
+        recorder.append(f"runtime:{event.runtime or 'unknown'}", event, durable=False)
 
     return record
 

@@ -59,7 +59,7 @@ class Nodes:
                 return self._stamp(ctx, {"outcome": "blocked"})
             recorded = verdict.record()
             rec.record([Draft("triage", recorded), *rec.moves(*_STARTED)])
-        rec.record(rec.moves(*_STARTED))
+        rec.record(rec.moves(*_STARTED), durable=False)
         decision = DecisionState(
             kind=recorded.kind,
             severity=recorded.severity,
@@ -81,14 +81,13 @@ class Nodes:
             try:
                 done = self._run_role(ctx, task)
             except AdapterError as exc:
-                rec.append(
-                    "orchestrator", RoleFailed(role=role, round=round_, error=str(exc)[:1000])
-                )
+                failed = RoleFailed(role=role, round=round_, error=str(exc)[:1000])
+                rec.append("orchestrator", failed, durable=False)  # review blocks, durably
                 return self._stamp(ctx, {"failed": {role: str(exc)[:300]}, "runs": {role: round_}})
             rec.record([Draft(role, done), handoffs.passed_on(task, done)])
         else:  # resumed after the role finished: only its hand-off may be missing
             handoff = handoffs.passed_on(task, done)
-            rec.once(handoff.actor, handoff.details, "from_", "round")
+            rec.once(handoff.actor, handoff.details, "from_", "round", durable=False)
         return self._stamp(ctx, {"artifacts": {role: done.output}, "runs": {role: round_}})
 
     def _run_role(self, ctx: RunContext, task: RoleTask) -> RoleCompleted:
@@ -98,7 +97,7 @@ class Nodes:
         started = RoleStarted(
             role=task["role"], round=task["round"], runtime=chain[0], stage=task["stage"]
         )
-        ctx.recorder.once("orchestrator", started, "role", "round")
+        ctx.recorder.once("orchestrator", started, "role", "round", durable=False)
         visible = {r: a for r, a in task["artifacts"].items() if r in spec.sees}
         user = prompting.role_user(
             ctx.text, task["decision"], visible, task["concerns"], spec.output_type
@@ -140,7 +139,7 @@ class Nodes:
         if rejected:
             return self._stamp(ctx, self._bounce(ctx, state, rejected))
         if index + 2 == len(stages):
-            rec.advance(State.DELIVERED, f"{', '.join(stage)} delivered")
+            rec.advance(State.DELIVERED, f"{', '.join(stage)} delivered", durable=False)
         if index + 1 < len(stages):
             return self._stamp(
                 ctx, {"stage": index + 1, "pending": stages[index + 1], "concerns": {}}
@@ -165,11 +164,12 @@ class Nodes:
         fresh = rec.find(type(verdict.rejected), reviewer=reviewer, bounce=count) is None
         if verdict.blocks:
             if fresh:
-                rec.record([Draft(reviewer, verdict.rejected)])
+                rec.record([Draft(reviewer, verdict.rejected)], durable=False)
             rec.block(verdict.reason, reviewer)
             return {"outcome": "blocked"}
         if fresh:
-            rec.record([Draft(reviewer, verdict.rejected), *rec.reopening(verdict.why)])
+            sent_back = [Draft(reviewer, verdict.rejected), *rec.reopening(verdict.why)]
+            rec.record(sent_back, durable=False)  # the senders' next ROLE_COMPLETED covers it
         bounces[str(index)] = count
         senders = verdict.rejected.senders
         all_concerns = [c for cs in rejected.values() for c in cs]

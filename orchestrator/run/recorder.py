@@ -2,6 +2,11 @@
 
 Resume relies on it: a step whose event is already in the ledger is not done again, so a
 killed run continues without repeating a paid model call or duplicating an event.
+
+Durability is by step (group commit): what a model call produced (TRIAGED, ROLE_COMPLETED)
+and what ends a run (CLOSED, BLOCKED) is fsync'd as it is written; bookkeeping between them
+(ROLE_STARTED, runtime retries and fallbacks, intermediate state changes, review bounces)
+is written at once and made durable by the next fsync of the same file.
 """
 
 from __future__ import annotations
@@ -32,15 +37,15 @@ class Recorder:
         with self._lock:
             return self._events[-1].seq if self._events else 0
 
-    def append(self, actor: str, details: Details) -> LedgerEvent:
-        return self.record([Draft(actor, details)])[0]
+    def append(self, actor: str, details: Details, durable: bool = True) -> LedgerEvent:
+        return self.record([Draft(actor, details)], durable)[0]
 
-    def record(self, drafts: list[Draft]) -> list[LedgerEvent]:
-        """Write one step's events together: one fsync, and all of them or none."""
+    def record(self, drafts: list[Draft], durable: bool = True) -> list[LedgerEvent]:
+        """Write one step's events together: all of them or none (one fsync if `durable`)."""
         if not drafts:
             return []
         with self._lock:
-            events = self.ledger.append_many(self.request_id, drafts)
+            events = self.ledger.append_many(self.request_id, drafts, durable)
             self._events.extend(events)
             return events
 
@@ -53,11 +58,11 @@ class Recorder:
                     return details
         return None
 
-    def once(self, actor: str, details: D, *keys: str) -> D:
+    def once(self, actor: str, details: D, *keys: str, durable: bool = True) -> D:
         """Append unless an event of this action with the same key fields is already there."""
         existing = self.find(type(details), **{k: getattr(details, k) for k in keys})
         if existing is None:
-            self.append(actor, details)
+            self.append(actor, details, durable)
             return details
         return existing
 
@@ -76,8 +81,8 @@ class Recorder:
                 current = target
         return drafts
 
-    def advance(self, target: State, reason: str = "") -> None:
-        self.record(self.moves((target, reason)))
+    def advance(self, target: State, reason: str = "", durable: bool = True) -> None:
+        self.record(self.moves((target, reason)), durable)
 
     def reopening(self, reason: str) -> list[Draft]:
         """DELIVERED → IN_PROGRESS when a reviewer sends work back (only from DELIVERED)."""

@@ -11,6 +11,7 @@ from orchestrator.errors import InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
 from orchestrator.ledger.events import Resumed
 from orchestrator.ledger.lifecycle import is_open
+from orchestrator.ledger.models import LedgerEvent
 from orchestrator.run import checkpoints, duplicates, gate, intake
 from orchestrator.run.context import open_run
 from orchestrator.run.results import SubmitResult, result_of
@@ -18,7 +19,6 @@ from orchestrator.run.state import RunState
 
 if TYPE_CHECKING:  # LangGraph is imported only when a run starts
     from langgraph.checkpoint.sqlite import SqliteSaver
-    from langgraph.types import Durability
 
     from orchestrator.run.graph import Graph
 
@@ -84,8 +84,7 @@ class Orchestrator:
         rid = created.packet.request_id
         if not created.created:
             return self._repeat(rid, str(idempotency_key), admitted)
-        self._run(rid, admitted, workspace, fresh=True)
-        result = self.result(rid)
+        result = result_of(rid, self._run(rid, admitted, workspace, fresh=True))
         result.duplicate_of = duplicate
         return result
 
@@ -106,8 +105,7 @@ class Orchestrator:
         _require_open(self.ledger, request_id)
         if self.config.graph.checkpoint:
             checkpoints.check_store(self.ledger.root, thorough=True)
-        self._run(request_id, packet.text, workspace, fresh=False)
-        return self.result(request_id)
+        return result_of(request_id, self._run(request_id, packet.text, workspace, fresh=False))
 
     def resume_interrupted(
         self, workspace: Path | None = None
@@ -128,7 +126,9 @@ class Orchestrator:
                 failures[rid] = str(exc)
         return results, failures
 
-    def _run(self, rid: str, text: str, workspace: Path | None, fresh: bool) -> None:
+    def _run(self, rid: str, text: str, workspace: Path | None, fresh: bool) -> list[LedgerEvent]:
+        """Run the graph for `rid` under its run lock; the item's events as the run left them
+        (the recorder holds them: no second read of the file)."""
         with runlock.hold(self.ledger, rid):
             graph = self._compiled()
             if not fresh:  # again under the lock: another process may have finished it
@@ -137,13 +137,13 @@ class Orchestrator:
             ctx = open_run(self.config, self.ledger, rid, text, workspace)
             if not fresh:
                 resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
-                ctx.recorder.append("orchestrator", resumed)
+                ctx.recorder.append("orchestrator", resumed, durable=False)
             start: RunState | None = None if from_checkpoint else {"request_id": rid}
-            # "sync": each step's checkpoint is on disk before the next step starts
-            durability: Durability | None = "sync" if graph.checkpointer is not None else None
+            durability = self.config.graph.durability if graph.checkpointer is not None else None
             graph.invoke(
                 start, {"configurable": {"thread_id": rid}}, context=ctx, durability=durability
             )
+            return ctx.recorder.events
 
     def interrupted(self, grace_s: float = STARTUP_GRACE_S) -> list[str]:
         """Open items that no live process holds: what `resume --all` picks up.

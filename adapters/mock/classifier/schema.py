@@ -19,8 +19,7 @@ class Classification(BaseModel):
     """Kind, severity and priority, with the evidence a reviewer needs to audit them.
 
     `needs_review` is True when the evidence is weak or conflicting; the rationale then says
-    which. It is excluded from `model_dump()` until the gate's `TriageDecision` (which forbids
-    unknown fields) carries it too; read the attribute directly.
+    which.
     """
 
     kind: Kind
@@ -29,7 +28,7 @@ class Classification(BaseModel):
     confidence: float = Field(ge=0.0, le=1.0)
     rationale: str
     signals: list[str] = Field(default_factory=list, max_length=MAX_SIGNALS)
-    needs_review: bool = Field(default=False, exclude=True)
+    needs_review: bool = False
 
 
 class Evidence(BaseModel):
