@@ -72,8 +72,8 @@ class Orchestrator:
             seen = self.ledger.find_by_idempotency_key(idempotency_key)
             if seen is not None:  # the fast path; a racing first use is settled under the lock
                 return self._repeat(seen, idempotency_key, admitted)
-        if self.config.graph.checkpoint:  # a broken store fails before anything is written
-            checkpoints.check_store(self.ledger.root)
+        if self.config.graph.checkpoint and self._saver is None:
+            checkpoints.check_store(self.ledger.root)  # a broken store fails before any write
         duplicate = None if idempotency_key else duplicates.same_text(self.ledger, admitted)
         created = self.ledger.create_request(
             admitted,
