@@ -15,8 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from orchestrator.config import load_config
-from orchestrator.run.runner import Orchestrator
+from orchestrator import Orchestrator, load_config
 
 INCIDENT = "Production outage: checkout returns 503 for all users since the 14:02 deploy"
 

@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from orchestrator import Orchestrator
 from orchestrator.config import Config, load_config
 from orchestrator.ledger import FileLedger
 from orchestrator.run.replay import Replayer
-from orchestrator.run.runner import Orchestrator
 
 DATASET = Path("/work/shared/datasets/triage/dev.jsonl")
 TEMPLATES = [

@@ -19,8 +19,7 @@ from typing import Annotated, Any, TypedDict
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from orchestrator.config import load_config
-from orchestrator.run.runner import Orchestrator
+from orchestrator import Orchestrator, load_config
 
 TEXTS = [
     "Production outage: checkout returns 503 for all users since the deploy",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from orchestrator import load_config
 from orchestrator.accounting import DEFAULT_PRICES, ModelPrice, estimate_cost, total
-from orchestrator.config import load_config
 from orchestrator.ledger.fold import RoleRecord
 
 

@@ -11,8 +11,8 @@ import pytest
 
 from adapters.breaker import STATE_SUBDIR, Breakers
 from adapters.errors import TransientError
+from orchestrator import load_config
 from orchestrator.cli.cmd_runtimes import build_report, runtimes_command
-from orchestrator.config import load_config
 from tests.fakes.fixtures import KEYS
 from tests.fakes.server import FakeProvider, Reply
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orchestrator.config import load_config
+from orchestrator import load_config
 
 
 def test_no_config_means_every_role_on_mock():

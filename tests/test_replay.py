@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from orchestrator.config import load_config
+from orchestrator import load_config
 from orchestrator.ledger import FileLedger
 from orchestrator.run import gate
 from orchestrator.run.replay import Replayer

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from orchestrator.config import load_config
+from orchestrator import Orchestrator, load_config
 from orchestrator.ledger import FileLedger
 from orchestrator.run.routing import flatten
-from orchestrator.run.runner import Orchestrator
 from tests.helpers import actions, events_of
 
 INCIDENT = "Production outage: checkout returns 503 for all users since the 14:02 deploy"
