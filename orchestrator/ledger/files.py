@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold, index_ent
 from orchestrator.ledger.index_store import IndexStore
 from orchestrator.ledger.lifecycle import State, check_transition
 from orchestrator.ledger.locks import ProcessFileLock
-from orchestrator.ledger.models import LedgerEvent, RequestPacket, iso, utc_now
+from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
 from orchestrator.ledger.repository import Created, Draft
 
 _LOCK_STRIPES = 64
@@ -49,8 +49,10 @@ class _Head:
         return self.folding.head or GENESIS
 
 
-def packet_sha256(packet: RequestPacket) -> str:
-    return sha256_hex(canonical_bytes(packet.model_dump(mode="json")))
+def packet_sha256(stored: Mapping[str, object]) -> str:
+    """The hash REQUEST_CREATED records: of the packet's JSON object as stored, so a packet
+    written by any version verifies however the model has grown since."""
+    return sha256_hex(canonical_bytes(stored))
 
 
 def parse_line(raw: bytes) -> LedgerEvent:
@@ -114,7 +116,12 @@ class FileLedger:
 
     # -- creation ---------------------------------------------------------------
     def create_request(
-        self, text: str, title: str, *, source: str = "cli", idempotency_key: str | None = None
+        self,
+        text: str,
+        title: str,
+        *,
+        source: Source | None = None,
+        idempotency_key: str | None = None,
     ) -> Created:
         """Allocate an id and write the packet and its first event, once, under the id lock."""
         self.ensure()
@@ -124,13 +131,13 @@ class FileLedger:
                 existing = self._idempotent_hit(idempotency_key)
                 if existing is not None:
                     return Created(packet=self.read_request(existing), created=False)
-            packet = self._write_packet(now, text, title, source, idempotency_key)
+            packet = self._write_packet(now, text, title, source or Source(), idempotency_key)
             # the first event lands before the id lock is let go, so no reader ever finds a
             # packet without its history (lock order: ids → request stripe → index)
             created = RequestCreated(
                 title=title,
-                source=source,
-                packet_sha256=packet_sha256(packet),
+                source=packet.source.kind,
+                packet_sha256=packet_sha256(packet.stored()),
                 idempotency_key=idempotency_key,
             )
             self.append(packet.request_id, "orchestrator", created)
@@ -140,7 +147,7 @@ class FileLedger:
         return Created(packet=packet, created=True)
 
     def _write_packet(
-        self, now: datetime, text: str, title: str, source: str, key: str | None
+        self, now: datetime, text: str, title: str, source: Source, key: str | None
     ) -> RequestPacket:
         day = ids.day_of(now)
         counter = self.locks_dir / f"counter-{day}"
@@ -155,7 +162,7 @@ class FileLedger:
                 source=source,
                 idempotency_key=key,
             )
-            data = canonical_bytes(packet.model_dump(mode="json")) + b"\n"
+            data = canonical_bytes(packet.stored()) + b"\n"
             # readers find a packet through its first event, written after this: in place
             if fsio.create_new(self.request_path(packet.request_id), data):
                 # a torn or lost counter only costs a re-scan: O_EXCL keeps ids unique

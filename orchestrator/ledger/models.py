@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, PrivateAttr, field_validator
 
 from orchestrator.ledger.events import MODELS, Action, D, Details
 
@@ -18,6 +18,21 @@ def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class Source(BaseModel):
+    """Where an item came from (`cli`, `api`, `github`, `alertmanager`, …) and what names it
+    there, so write-back and dedupe can find their way back."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: str = "cli"
+    repository: str | None = Field(default=None, description="owner/name on the tracker")
+    issue_number: int | None = None
+    url: str | None = None
+    author: str | None = None
+    delivery: str | None = Field(default=None, description="the webhook delivery id")
+    group_key: str | None = Field(default=None, description="an alert group's key")
+
+
 class RequestPacket(BaseModel):
     """What the user submitted, written once and never changed."""
 
@@ -27,8 +42,18 @@ class RequestPacket(BaseModel):
     created_at: str
     title: str
     text: str
-    source: str = "cli"
+    source: Source = Field(default_factory=Source)
     idempotency_key: str | None = None
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _plain_kind(cls, value: object) -> object:
+        """Packets before 0.2 stored the source as a bare word (`"cli"`)."""
+        return {"kind": value} if isinstance(value, str) else value
+
+    def stored(self) -> dict[str, JsonValue]:
+        """The JSON object the packet file holds (unset optional fields left out)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 class LedgerEvent(BaseModel):

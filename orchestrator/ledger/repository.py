@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from orchestrator.ledger.events import Action, Details, StateChanged
 from orchestrator.ledger.fold import ItemView
 from orchestrator.ledger.lifecycle import State
-from orchestrator.ledger.models import LedgerEvent, RequestPacket
+from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,12 @@ class LedgerRepository(Protocol):
     def require(self) -> None: ...
 
     def create_request(
-        self, text: str, title: str, *, source: str = "cli", idempotency_key: str | None = None
+        self,
+        text: str,
+        title: str,
+        *,
+        source: Source | None = None,
+        idempotency_key: str | None = None,
     ) -> Created: ...
 
     def append(self, request_id: str, actor: str, details: Details) -> LedgerEvent: ...

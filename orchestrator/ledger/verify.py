@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 from orchestrator.ledger import chain, ids
@@ -33,8 +35,9 @@ def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> li
     if not path.exists():
         return [Finding(file=rel, reason="request file missing")]
     try:
-        packet = RequestPacket.model_validate_json(path.read_bytes())
-    except (ValidationError, OSError):
+        stored = json.loads(path.read_bytes())
+        packet = RequestPacket.model_validate(stored)
+    except (ValidationError, OSError, ValueError):
         return [Finding(file=rel, reason="request file unreadable or not a packet")]
     if not events or events[0].action is not Action.REQUEST_CREATED:
         return [
@@ -44,7 +47,7 @@ def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> li
         recorded = events[0].read(RequestCreated).packet_sha256
     except ValidationError:
         return [Finding(file=f"events/{rid}.jsonl", line=1, reason="REQUEST_CREATED unreadable")]
-    if recorded != packet_sha256(packet):
+    if recorded != packet_sha256(stored):
         return [
             Finding(file=rel, reason="request file edited (sha256 differs from REQUEST_CREATED)")
         ]

@@ -11,7 +11,7 @@ from orchestrator.errors import InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
 from orchestrator.ledger.events import Resumed
 from orchestrator.ledger.lifecycle import is_open
-from orchestrator.ledger.models import LedgerEvent
+from orchestrator.ledger.models import LedgerEvent, Source
 from orchestrator.run import checkpoints, duplicates, gate, intake
 from orchestrator.run.context import open_run
 from orchestrator.run.results import SubmitResult, result_of
@@ -63,7 +63,7 @@ class Orchestrator:
         title: str | None = None,
         idempotency_key: str | None = None,
         workspace: Path | None = None,
-        source: str = "cli",
+        source: Source | None = None,
     ) -> SubmitResult:
         admitted = intake.admit(text, self.config.limits.max_text_chars)
         if workspace is not None and not workspace.is_dir():
