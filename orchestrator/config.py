@@ -50,6 +50,16 @@ class LimitsSection(BaseModel):
     max_text_chars: int = Field(default=32_000, ge=1)
 
 
+class TriageSection(BaseModel):
+    """`[triage]`: send only the items the gate is unsure of to a stronger runtime."""
+
+    model_config = ConfigDict(extra="forbid")
+    escalate_below: float | None = Field(
+        default=None, ge=0, le=1, description="confidence under which a decision is escalated"
+    )
+    escalate_to: str | None = Field(default=None, description="the runtime that decides those")
+
+
 class GraphSection(BaseModel):
     """`[graph]`: LangGraph checkpoints. The ledger records every step and each step checks
     it first, so resume never needs a per-step checkpoint: by default the graph's state is
@@ -71,6 +81,7 @@ class Config(BaseModel):
     runtimes: dict[str, RuntimeSettings] = Field(default_factory=dict)
     routing: RoutingSection = Field(default_factory=RoutingSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
+    triage: TriageSection = Field(default_factory=TriageSection)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
     graph: GraphSection = Field(default_factory=GraphSection)
@@ -119,6 +130,8 @@ def _check_names(config: Config) -> None:
             raise InputError(f"[fallback]: unknown role {role!r}")
         for runtime in chain:
             _check_runtime(runtime)
+    if config.triage.escalate_to is not None:
+        _check_runtime(config.triage.escalate_to, "[triage] escalate_to")
 
 
 def _check_runtime(name: str, where: str = "") -> None:
@@ -159,6 +172,7 @@ _TABLES = (
     "retry",
     "prices",
     "graph",
+    "triage",
 )
 
 

@@ -81,7 +81,8 @@ def test_reindex_rebuilds_a_deleted_index(cli, ledger_with_item):
         (["show", "../../etc/passwd"], 2, "not a request id"),
         (["show", "REQ-1"], 2, "not a request id"),
         (["verify", "nonsense"], 2, "not a request id"),
-        (["replay", "REQ-20990101-0001"], 2, "unknown request"),
+        (["replay", "REQ-20990101-0001"], 3, "unknown request"),
+        (["verify", "REQ-20990101-0001"], 3, "unknown request"),
         (["resume", "REQ-20990101-0001"], 3, "unknown request"),
         (["resume", "../x"], 2, "not a request id"),
         (["list", "--state", "DONE"], 2, "unknown state"),
@@ -131,5 +132,5 @@ def test_an_edited_line_is_never_appended_onto(cli, ledger_with_item):
     path.write_bytes(b"".join(lines))
     before = path.read_bytes()
     result = cli("replay", rid, "--ledger", str(ledger))  # replay records a REPLAYED event
-    assert result.exit_code == 2 and "breaks the hash chain" in result.stderr
+    assert result.exit_code == 5 and "breaks the hash chain" in result.stderr
     assert path.read_bytes() == before

@@ -154,22 +154,22 @@ def test_a_reply_todays_parser_rejects_counts_as_drift(ledger_dir, monkeypatch, 
     assert "no longer accepted" in (outcome.error or "")
 
 
-def test_errors_are_one_line_with_exit_2(cli, ledger_dir, write_config, write_script):
+def test_errors_are_one_line_with_their_exit_code(cli, ledger_dir, write_config, write_script):
     submit(cli, ledger_dir, BUG)
     unknown = replay(cli, ledger_dir, "REQ-20200101-0001")
-    assert unknown.exit_code == 2 and unknown.stderr.count("\n") == 1
-    assert "unknown request" in unknown.stderr
+    assert unknown.exit_code == 3 and unknown.stderr.count("\n") == 1
+    assert unknown.stderr.count("REQ-20200101-0001") == 1 and "unknown request" in unknown.stderr
     assert replay(cli, ledger_dir).exit_code == 2
     assert replay(cli, ledger_dir, "../etc/passwd").exit_code == 2
     assert replay(cli, ledger_dir, "--all", "--runtime", "nope").exit_code == 2
-    assert cli("replay", "--all", "--ledger", str(ledger_dir / "missing")).exit_code == 2
+    assert cli("replay", "--all", "--ledger", str(ledger_dir / "missing")).exit_code == 3
 
     script = write_script({"triage": {"$error": "auth"}})
     cfg = write_config(f'[runtimes.mock]\nscript = "{script}"\n')
     blocked = cli("submit", BUG, "--ledger", str(ledger_dir), "--config", str(cfg), "--json")
     blocked_id = json.loads(blocked.stdout)["request_id"]
     untriaged = replay(cli, ledger_dir, blocked_id)
-    assert untriaged.exit_code == 2 and "no triage decision recorded" in untriaged.stderr
+    assert untriaged.exit_code == 4 and "no triage decision recorded" in untriaged.stderr
     report = json.loads(replay(cli, ledger_dir, "--all", "--json").stdout)
     assert (report["total"], report["unchanged"], report["skipped"]) == (2, 1, 1)
     assert replay(cli, ledger_dir, "--all").exit_code == 0

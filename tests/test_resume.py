@@ -185,7 +185,7 @@ def test_resuming_a_finished_item_or_unknown_id_writes_nothing(cli, ledger_dir):
     ]
     before = snapshot(ledger_dir)
     finished = cli("resume", rid, "--ledger", str(ledger_dir))
-    assert finished.exit_code == 2
+    assert finished.exit_code == 4
     assert finished.stderr == f"error: {rid} is already CLOSED; nothing to resume\n"
     unknown = cli("resume", "REQ-20200101-0007", "--ledger", str(ledger_dir))
     assert unknown.exit_code == 3 and unknown.stderr.count("\n") == 1

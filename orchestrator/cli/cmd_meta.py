@@ -1,4 +1,4 @@
-"""graph and init: the routing matrix as Mermaid, and a commented starter config."""
+"""runtimes, graph and init: what can run, the routing matrix as Mermaid, a starter config."""
 
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ def graph_command(config: ConfigOpt = None) -> None:
 
 @friendly
 def init_command(
-    path: Annotated[Path, typer.Argument(help="Where to write it.")] = Path("orchestrate.toml"),
-    force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
+    path: Annotated[
+        Path, typer.Argument(metavar="FILE", help="Where to write it.", show_default=True)
+    ] = Path("orchestrate.toml"),
+    force: Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")] = False,
 ) -> None:
     """Write a commented starter orchestrate.toml (every role on mock)."""
     from orchestrator.errors import InputError
@@ -37,14 +39,16 @@ def init_command(
 
 
 @friendly
-def runtimes_cli(
-    probe: Annotated[bool, typer.Option(help="Send a minimal request to each usable one.")] = False,
+def runtimes_command(
+    probe: Annotated[
+        bool, typer.Option("--probe", help="Send a minimal real request to each usable one.")
+    ] = False,
     runtime: RuntimeOpt = None,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Each runtime: usable now, key and base URL, breaker state, which roles use it."""
+    """Each runtime: usable now, its breaker, which roles use it, what it needs."""
     from orchestrator.cli.cmd_runtimes import runtimes_command
     from orchestrator.config import load_config
 

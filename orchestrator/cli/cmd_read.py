@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +15,9 @@ if TYPE_CHECKING:  # `--help` builds no models; each command imports what it use
     from orchestrator.config import Config
     from orchestrator.ledger import FileLedger, ItemView
 
+ReqArg = Annotated[str, typer.Argument(metavar="REQ", help="The request id (REQ-YYYYMMDD-NNNN).")]
+TEXT_LINES = 6  # of the request text `show` prints without --full
+
 
 def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Config]:
     from orchestrator.config import load_config
@@ -23,6 +27,16 @@ def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Confi
     store = FileLedger(cfg.ledger_path)
     store.require()
     return store, cfg
+
+
+def _known(store: FileLedger, request_id: str) -> str:
+    from orchestrator.errors import NotFoundError
+    from orchestrator.ledger import ids
+
+    ids.validate(request_id)
+    if not store.has_events(request_id):
+        raise NotFoundError(f"unknown request {request_id}")
+    return request_id
 
 
 def _status(store: FileLedger, view: ItemView, at: int | None) -> str:
@@ -36,13 +50,20 @@ def _status(store: FileLedger, view: ItemView, at: int | None) -> str:
 
 @friendly
 def list_command(
-    state: Annotated[str | None, typer.Option(help="Only items in this state.")] = None,
-    kind: Annotated[str | None, typer.Option(help="Only bug, feature or incident.")] = None,
+    state: Annotated[
+        str | None, typer.Option(metavar="STATE", help="Only items in STATE (e.g. BLOCKED).")
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(metavar="KIND", help="Only bug, feature or incident.")
+    ] = None,
+    wide: Annotated[
+        bool, typer.Option("--wide", help="Whole titles, folded, instead of one line each.")
+    ] = False,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """List requests from the index, newest first."""
+    """List requests from the index, newest first, one line each."""
     from orchestrator.cli import render
     from orchestrator.errors import InputError
     from orchestrator.ledger import ids
@@ -64,34 +85,44 @@ def list_command(
     elif not views:
         render.console.print("no requests match")
     else:
-        render.console.print(render.list_table(views))
+        for line in render.list_lines(views, wide=wide):
+            render.console.print(line, soft_wrap=True, crop=False)
 
 
 @friendly
 def show_command(
-    request_id: Annotated[str, typer.Argument(metavar="REQ", help="Request id.")],
-    at: Annotated[int | None, typer.Option("--at", help="As it stood after event SEQ.")] = None,
+    request_id: ReqArg,
+    at: Annotated[
+        int | None, typer.Option("--at", metavar="SEQ", help="The item as it stood after SEQ.")
+    ] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help=f"The whole request text (default: {TEXT_LINES} lines).")
+    ] = False,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Show a request: its packet, decision, roles, tokens and cost, and its timeline."""
+    """Show a request: text, decision, stages, roles, cost and timeline.
+
+    Warns on stderr when the item's chain does not verify: what is shown may then have been
+    edited since it was written.
+    """
     from orchestrator.accounting import total
     from orchestrator.cli import render
     from orchestrator.cli.payloads import ShowPayload
-    from orchestrator.errors import InputError, NotFoundError
-    from orchestrator.ledger import fold, ids
+    from orchestrator.errors import InputError
+    from orchestrator.ledger import fold
+    from orchestrator.ledger.verify import verify
 
-    ids.validate(request_id)
     store, cfg = _ledger(ledger, config)
-    if not store.has_events(request_id):
-        raise NotFoundError(f"unknown request {request_id}")
+    _known(store, request_id)
     events = store.read_events(request_id)
     if at is not None and not 1 <= at <= len(events):
         raise InputError(f"--at {at}: {request_id} has events 1..{len(events)}")
     shown = [e for e in events if at is None or e.seq <= at]
     view = fold(request_id, shown)
     costs = total(view.calls, cfg.prices)
+    report = verify(store, [request_id])
     payload = ShowPayload(
         request=store.read_request(request_id),
         item=view,
@@ -100,19 +131,30 @@ def show_command(
         roles=costs.lines,
         total_tokens=costs.total_tokens,
         total_cost_usd=costs.cost_usd if costs.lines else None,
+        verified=report.ok,
         events=shown,
     )
+    if not report.ok:
+        first = report.findings[0]
+        where = f"{first.file}:{first.line}" if first.line else first.file
+        print(
+            f"warning: {request_id} does not verify ({where}: {first.reason}); what is shown "
+            "may have been edited — run `orchestrate verify`",
+            file=sys.stderr,
+        )
     if as_json:
         render.emit_json(payload)
         return
-    _print_show(payload)
+    _print_show(payload, full)
 
 
-def _print_show(p: ShowPayload) -> None:
+def _print_show(p: ShowPayload, full: bool) -> None:
     from rich.markup import escape
     from rich.table import Table
 
     from orchestrator.cli import render
+    from orchestrator.ledger import events as ev
+    from orchestrator.run.routing import stages_text
 
     out = render.console
     v = p.item
@@ -124,42 +166,79 @@ def _print_show(p: ShowPayload) -> None:
     elif p.status == "running":
         status += "  (running)"
     out.print(f"state     {status}")
-    if v.kind:
-        out.print(
-            f"triage    {v.kind} · {v.severity} · {v.priority} · confidence {v.confidence:.2f}"
-        )
-        out.print(f"route     {' → '.join(v.route)}")
+    out.print(f"source    {escape(_source_text(p))}")
+    triaged = next((e.read(ev.Triaged) for e in reversed(p.events) if e.action == "TRIAGED"), None)
+    if triaged is not None:
+        line = render.decision_line(
+            triaged.kind, triaged.severity, triaged.priority, triaged.confidence,
+            triaged.needs_review,
+        )  # fmt: skip
+        out.print(f"triage    {line}  ({escape(triaged.runtime or '')})")
+        if triaged.escalated_from is not None:
+            first = triaged.escalated_from
+            out.print(
+                f"          escalated from {escape(first.runtime or '')}: {first.kind} · "
+                f"{first.severity} · {first.priority} · confidence {first.confidence:.2f}"
+            )
+        out.print(f"          {escape(triaged.rationale)}")
+        out.print(f"stages    {stages_text(triaged.stages)}")
     if v.blocked_reason:
         out.print(f"blocked   [red]{escape(v.blocked_reason)}[/red]")
+    lines = p.request.text.splitlines()
+    shown = lines if full else lines[:TEXT_LINES]
+    out.print("request")
+    for line in shown:
+        out.print(f"  {escape(line)}")
+    if len(shown) < len(lines):
+        out.print(f"  [dim]… {len(lines) - len(shown)} more line(s); --full shows them[/dim]")
     if p.roles:
-        table = Table(box=None, pad_edge=False, title="roles", title_justify="left")
+        table = Table(box=None, pad_edge=False, title="calls", title_justify="left")
         for col in ("role", "round", "runtime", "model", "in tok", "out tok", "ms", "cost $"):
-            table.add_column(col)
+            table.add_column(col, no_wrap=True)
         for r in p.roles:
             cost = "—" if r.cost_usd is None else f"{r.cost_usd:.4f}"
             table.add_row(
-                r.role, str(r.round), r.runtime or "", r.model or "", str(r.input_tokens),
-                str(r.output_tokens), f"{r.latency_ms:.0f}", cost,
+                r.role, str(r.round), escape(r.runtime or ""), escape(r.model or ""),
+                str(r.input_tokens), str(r.output_tokens), f"{r.latency_ms:.0f}", cost,
             )  # fmt: skip
         out.print(table)
-        total = "—" if p.total_cost_usd is None else f"${p.total_cost_usd:.4f}"
-        out.print(f"total     {p.total_tokens} tokens, estimated cost {total}")
+        cost_text = "—" if p.total_cost_usd is None else f"${p.total_cost_usd:.4f}"
+        out.print(f"total     {p.total_tokens} tokens, estimated cost {cost_text}")
     out.print(render.timeline(p.events))
+
+
+def _source_text(p: ShowPayload) -> str:
+    s = p.request.source
+    where = " ".join(
+        part
+        for part in (
+            f"{s.repository}#{s.issue_number}" if s.repository and s.issue_number else "",
+            s.url or "",
+            f"by {s.author}" if s.author else "",
+            f"alert group {s.group_key}" if s.group_key else "",
+        )
+        if part
+    )
+    return f"{s.kind} {where}".strip()
 
 
 @friendly
 def verify_command(
-    request_ids: Annotated[list[str] | None, typer.Argument(metavar="[REQ]...")] = None,
+    request_ids: Annotated[
+        list[str] | None,
+        typer.Argument(metavar="REQ", help="Only these requests (default: the whole ledger)."),
+    ] = None,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Check every hash chain, line schema, request packet and the index. Exit 1 if broken."""
+    """Check every hash chain, line schema, request packet and the index."""
     from orchestrator.cli import render
     from orchestrator.ledger.verify import verify as verify_ledger
 
     store, _ = _ledger(ledger, config)
-    report = verify_ledger(store, list(request_ids or []))
+    wanted = [_known(store, rid) for rid in request_ids or []]
+    report = verify_ledger(store, wanted)
     if as_json:
         render.emit_json({"ok": report.ok, **report.model_dump(mode="json")})
     elif report.ok:

@@ -1,43 +1,44 @@
-"""`orchestrate replay`: re-derive triage decisions and report drift. Exit 0 / 1 / 2.
+"""`orchestrate replay`: re-derive triage decisions and report drift.
 
 Exit codes are the contract CI relies on after editing a prompt or the routing matrix:
-0 nothing changed, 1 something changed (the diff says what), 2 the replay itself failed.
+0 nothing changed, 1 something changed or could not be replayed (the report says which);
+and, as for every command, 2 bad input, 3 unknown request, 5 damaged ledger.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
-from orchestrator.errors import InputError, OrchestrateError
+from orchestrator.errors import InputError
 
 if TYPE_CHECKING:
     from orchestrator.run.replay import DriftReport, ReplayOutcome
 
 
-class ReplayError(OrchestrateError):
-    """The replay itself failed (bad input, unknown request, unreadable ledger)."""
-
-    exit_code = 2
-
-
+@friendly
 def replay_command(
-    request_id: Annotated[str | None, typer.Argument(metavar="[REQ]")] = None,
+    request_id: Annotated[
+        str | None, typer.Argument(metavar="REQ", help="The request id (or use --all).")
+    ] = None,
     all_requests: Annotated[
         bool, typer.Option("--all", help="Replay every request: a drift report.")
     ] = False,
     kind: Annotated[
-        str | None, typer.Option(help="With --all: only decisions recorded as this kind.")
+        str | None,
+        typer.Option(metavar="KIND", help="With --all: only decisions recorded as KIND."),
     ] = None,
     since: Annotated[
-        str | None, typer.Option(help="With --all: only requests from YYYY-MM-DD on.")
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="With --all: only requests from that day on."),
     ] = None,
     runtime: Annotated[
         str | None,
-        typer.Option("--runtime", "-r", help="Ask this runtime afresh instead of the record."),
+        typer.Option(
+            "--runtime", "-r", metavar="NAME", help="Ask NAME afresh instead of the record."
+        ),
     ] = None,
     no_record: Annotated[
         bool, typer.Option("--no-record", help="Do not append REPLAYED events.")
@@ -46,50 +47,11 @@ def replay_command(
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Rebuild triage decisions from the record (or a runtime) and say what would change.
-
-    Exit 0 unchanged, 1 changed, 2 error.
-    """
-    code = friendly(_replay)(
-        request_id, all_requests, kind, since, runtime, no_record, as_json, ledger, config
-    )
-    if code:
-        raise typer.Exit(code)
-
-
-def _replay(
-    request_id: str | None,
-    all_requests: bool,
-    kind: str | None,
-    since: str | None,
-    runtime: str | None,
-    no_record: bool,
-    as_json: bool,
-    ledger: Path | None,
-    config: Path | None,
-) -> int:
-    try:
-        return _run(
-            request_id, all_requests, kind, since, runtime, no_record, as_json, ledger, config
-        )
-    except OrchestrateError as exc:  # every failure of the replay itself is exit 2
-        raise ReplayError(str(exc)) from None
-
-
-def _run(
-    request_id: str | None,
-    all_requests: bool,
-    kind: str | None,
-    since: str | None,
-    runtime: str | None,
-    no_record: bool,
-    as_json: bool,
-    ledger: Path | None,
-    config: Path | None,
-) -> int:
+    """Re-derive triage decisions from the record (or a runtime); say what would change."""
     from adapters import registry
     from orchestrator.cli import render
     from orchestrator.config import load_config
+    from orchestrator.errors import IllegalTransition, NotFoundError
     from orchestrator.ledger import FileLedger, ids
     from orchestrator.run import replay
 
@@ -109,15 +71,23 @@ def _run(
     if all_requests:
         report = replayer.all(kind=kind, since=day)
         _emit_report(report, as_json)
-        return report.exit_code
-    outcome = replayer.one(ids.validate(str(request_id)))
-    if outcome.status in ("error", "skipped"):
-        raise InputError(f"{outcome.request_id}: {outcome.error}")
+        if report.exit_code:
+            raise typer.Exit(report.exit_code)
+        return
+    rid = ids.validate(str(request_id))
+    if not store.has_events(rid):
+        raise NotFoundError(f"unknown request {rid}")
+    outcome = replayer.one(rid)
+    if outcome.status == "error":
+        raise InputError(outcome.error or "replay failed")
+    if outcome.status == "skipped":
+        raise IllegalTransition(f"{rid}: nothing to replay ({outcome.error})")
     if as_json:
         render.emit_json(outcome)
     else:
         _print_outcome(outcome)
-    return 1 if outcome.status == "changed" else 0
+    if outcome.status == "changed":
+        raise typer.Exit(1)
 
 
 def _print_outcome(outcome: ReplayOutcome) -> None:

@@ -138,37 +138,41 @@ def _breaker_view(breakers: Breakers, state: BreakerState | None) -> BreakerView
 
 
 def _print(report: RuntimesReport, probe: bool) -> None:
+    """One short line per runtime, then what it needs (or why the probe failed) indented on
+    the next: readable at 80 columns however long the reasons are."""
+    import textwrap
+
     from rich.console import Console
     from rich.markup import escape
-    from rich.table import Table
 
-    table = Table(box=None, pad_edge=False)
-    for col in ("runtime", "usable", "breaker", "roles", "detail"):
-        table.add_column(col, overflow="fold" if col == "detail" else "ellipsis")
-    if probe:
-        table.add_column("probe", overflow="fold")
+    console = Console(highlight=False)
+    heads = (
+        f"{'runtime':<12} {'usable':<7}{'probe':<10}" if probe else f"{'runtime':<12} {'usable':<7}"
+    )
+    console.print(f"[bold]{heads}{'breaker':<10}roles[/bold]")
     for row in report.runtimes:
-        cells = [
-            row.name,
-            "[green]yes[/green]" if row.usable else "[red]no[/red]",
-            _breaker_text(row.breaker),
-            escape(_roles_text(row)),
-            escape(row.detail),
-        ]
-        if probe:
-            cells.append(_probe_text(row.probe))
-        table.add_row(*cells)
-    console = Console(highlight=False, soft_wrap=True)
-    console.print(table)
+        usable = "[green]yes[/green]    " if row.usable else "[red]no[/red]     "
+        probed = f"{_probe_text(row.probe):<10}" if probe else ""
+        console.print(
+            f"{row.name:<12} {usable}{probed}{_breaker_text(row.breaker):<10}"
+            f"{escape(_roles_text(row))}"
+        )
+        failed = row.probe is not None and not row.probe.ok and row.usable
+        note = row.probe.detail if failed and row.probe is not None else row.detail
+        wrapped = textwrap.fill(
+            note, width=max(40, console.width - 1), initial_indent="  ", subsequent_indent="  "
+        )
+        console.print(f"[dim]{escape(wrapped)}[/dim]")
     where = f"config: {report.config or 'defaults'}; breakers: {report.state_dir}"
     console.print(f"[dim]{escape(where)}[/dim]")
 
 
 def _breaker_text(view: BreakerView) -> str:
+    """`closed`, `closed·2` (failures so far), `open 58s` (until the next trial)."""
     if view.state == "closed":
-        return "closed" + (f" ({view.failures} failed)" if view.failures else "")
-    wait = f", trial in {view.retry_in_s:.0f}s" if view.retry_in_s else ", trial due"
-    return f"[red]{view.state}[/red] ({view.failures} failed{wait})"
+        return "closed" + (f"·{view.failures}" if view.failures else "")
+    wait = f" {view.retry_in_s:.0f}s" if view.retry_in_s else " due"
+    return f"{view.state.replace('_', '-')}{wait}"
 
 
 def _roles_text(row: RuntimeRow) -> str:
@@ -179,11 +183,9 @@ def _roles_text(row: RuntimeRow) -> str:
 
 
 def _probe_text(result: ProbeResult | None) -> str:
+    """Plain (no markup), so the column lines up; the detail goes on the line below."""
     if result is None:
         return "—"
     if result.ok:
-        latency = f"{result.latency_ms:.0f} ms" if result.latency_ms is not None else ""
-        return f"[green]ok[/green] {latency}".strip()
-    from rich.markup import escape
-
-    return f"[red]{result.error_kind or 'failed'}[/red]: {escape(result.detail)}"
+        return f"ok {result.latency_ms:.0f} ms" if result.latency_ms is not None else "ok"
+    return result.error_kind or "failed"

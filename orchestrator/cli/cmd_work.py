@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, RuntimeOpt, friendly
+from orchestrator.cli.options import (
+    ConfigOpt,
+    JsonOpt,
+    LedgerOpt,
+    RuntimeOpt,
+    WorkspaceOpt,
+    friendly,
+)
 from orchestrator.errors import InputError
 
 if TYPE_CHECKING:  # `--help` builds no models; each command imports what it uses
     from orchestrator.config import Config
-    from orchestrator.run.results import SubmitResult
-    from orchestrator.run.runner import Orchestrator
 
 TextArg = Annotated[
-    str | None, typer.Argument(metavar="TEXT", help="The work item; `-` reads stdin.")
+    str | None,
+    typer.Argument(metavar="TEXT", help="The work item, quoted; `-` reads it from stdin."),
 ]
 
 
@@ -38,187 +43,148 @@ def _config(config: Path | None, runtime: list[str] | None, ledger: Path | None)
     return load_config(config, runtime_flags=runtime or [], ledger=ledger)
 
 
+def _warn(lines: list[str]) -> None:
+    for line in lines:
+        print(f"warning: {line}", file=sys.stderr)
+
+
 @friendly
 def submit_command(
     text: TextArg = None,
-    title: Annotated[str | None, typer.Option(help="Title (default: first line).")] = None,
-    runtime: RuntimeOpt = None,
-    workspace: Annotated[
-        Path | None, typer.Option(help="Directory agentic runtimes work in.")
+    title: Annotated[
+        str | None, typer.Option(metavar="TITLE", help="Title (default: from the text).")
     ] = None,
+    runtime: RuntimeOpt = None,
+    workspace: WorkspaceOpt = None,
     idempotency_key: Annotated[
-        str | None, typer.Option(help="Return the existing request if this key was used.")
+        str | None,
+        typer.Option(metavar="KEY", help="Return the existing request if KEY was used before."),
     ] = None,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Triage a work item and run it through its roles. Exit 0 closed, 1 blocked."""
+    """Triage a work item and run it through its roles.
+
+    On a terminal each step is shown as it happens; with --json or when piped, only the
+    result. Ctrl-C leaves the item resumable and names the command that continues it.
+    """
     from orchestrator.cli import render
+    from orchestrator.cli.progress import Progress
     from orchestrator.run.runner import Orchestrator
 
     raw = _read_text(text)
-    cfg = _config(config, runtime, ledger)
-    with Orchestrator(cfg) as orch:
-        result = orch.submit(raw, title=title, idempotency_key=idempotency_key, workspace=workspace)
+    with Orchestrator(_config(config, runtime, ledger)) as orch:
+        _warn(orch.preflight())
+        progress = Progress.for_stdout(as_json)
+        with progress.interruptible():
+            result = orch.submit(
+                raw,
+                title=title,
+                idempotency_key=idempotency_key,
+                workspace=workspace,
+                observer=progress,
+            )
     if result.duplicate_of:
-        print(
-            f"warning: same text as {result.duplicate_of} (use --idempotency-key to dedupe); "
-            f"created {result.request_id}",
-            file=sys.stderr,
-        )
+        _warn([f"same text as {result.duplicate_of} (use --idempotency-key to dedupe)"])
     if as_json:
         render.emit_json(result)
     else:
-        _print_result(result)
+        render.result(result, progress.shown)
     if result.state == "BLOCKED":
         raise typer.Exit(1)
-
-
-def _print_result(result: SubmitResult) -> None:
-    from orchestrator.cli import render
-    from orchestrator.run.routing import stages_text
-
-    out = render.console
-    if not result.created:
-        out.print(
-            f"[yellow]already submitted[/yellow] with this idempotency key: {result.request_id}"
-        )
-    out.print(f"[bold]{result.request_id}[/bold]")
-    t = result.triage
-    if t is not None:
-        out.print(
-            f"triage    [bold]{t.kind}[/bold] · {t.severity} · {t.priority} · "
-            f"confidence {t.confidence:.2f}  ({t.runtime})"
-        )
-        out.print(f"          {t.rationale}")
-    out.print(f"route     {stages_text(result.stages)}")
-    for h in result.handoffs:
-        again = f" (round {h.round})" if h.round > 1 else ""
-        hop = f"{h.from_role:>5} → {', '.join(h.to):<10}"
-        out.print(f"  {hop} {h.runtime or '':<8}{again} {h.summary or ''}")
-    out.print(f"state     {render.state_text(result.state)}")
-    if result.blocked_reason:
-        out.print(f"blocked   [red]{result.blocked_reason}[/red]")
 
 
 @friendly
 def triage_command(
     text: TextArg = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="JSONL of {text, id?} items; one decision each.")
+        Path | None,
+        typer.Option(
+            "--file",
+            metavar="ITEMS.jsonl",
+            help="JSON Lines of {text, id?}; one decision per line (JSON Lines with --json).",
+        ),
     ] = None,
     runtime: Annotated[
-        str | None, typer.Option("--runtime", "-r", help="Runtime for triage (default: config).")
+        str | None,
+        typer.Option("--runtime", "-r", metavar="NAME", help="Triage on NAME (default: config)."),
     ] = None,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the evidence for and against each kind.")
+    ] = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Classify only: print the decision and its route; writes nothing."""
+    """Classify only: the decision and its route; writes nothing."""
     from orchestrator.cli import render
-    from orchestrator.config import load_config
-    from orchestrator.run.routing import stages_text
     from orchestrator.run.runner import Orchestrator
 
     flags = [f"triage={runtime}"] if runtime else []
-    orch = Orchestrator(load_config(config, runtime_flags=flags))
+    orch = Orchestrator(_config(config, flags, None))
     if file is not None:
         if text is not None:
             raise InputError("give TEXT or --file, not both")
-        failures = _triage_file(orch, file, as_json)
-        if failures:
+        if explain:
+            raise InputError("--explain takes one TEXT, not --file")
+        from orchestrator.cli.triage_file import triage_file
+
+        if triage_file(orch, file, as_json):
             raise typer.Exit(2)
         return
-    triaged = orch.triage(_read_text(text))
-    payload = {
-        **triaged.decision.model_dump(mode="json"),
-        "route": triaged.route,
-        "stages": triaged.stages,
-        "runtime": triaged.reply.runtime,
-        "model": triaged.reply.model,
-    }
-    if as_json:
-        render.emit_json(payload)
-        return
-    d = triaged.decision
-    out = render.console
-    out.print(
-        f"[bold]{d.kind}[/bold] · {d.severity} · {d.priority} · confidence {d.confidence:.2f}"
-    )
-    out.print(f"rationale {d.rationale}")
-    out.print(f"signals   {', '.join(d.signals) or '—'}")
-    out.print(f"route     {stages_text(triaged.stages)}")
+    admitted = _read_text(text)
+    verdict = orch.triage(admitted)
+    if explain:
+        from adapters.mock.classifier import explain as explain_text
 
-
-def _triage_file(orch: Orchestrator, file: Path, as_json: bool) -> int:
-    """One decision per line, in order; a bad line is reported and skipped, not fatal."""
-    from adapters.errors import AdapterError
-    from orchestrator.errors import OrchestrateError
-    from orchestrator.run import intake
-
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read {file}: {exc.strerror}") from None
-    raw = intake.decode(data, str(file))
-    failures = 0
-    out = sys.stdout
-    for number, line in enumerate(raw.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            text = item["text"] if isinstance(item, dict) else None
-            if not isinstance(text, str):
-                raise InputError("each line needs a string `text`")
-            item_id = str(item.get("id", number))
-            triaged = orch.triage(text)
-        except (ValueError, KeyError, OrchestrateError, AdapterError) as exc:
-            failures += 1
-            known = isinstance(exc, OrchestrateError | AdapterError)
-            msg = str(exc) if known else f"bad JSON line ({exc})"
-            print(f"error: {file}:{number}: {msg}", file=sys.stderr)
-            continue
-        d = triaged.decision
+        evidence = explain_text(admitted)
         if as_json:
-            row = {"id": item_id, **d.model_dump(mode="json"), "route": triaged.route,
-                   "runtime": triaged.reply.runtime}  # fmt: skip
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            explained = evidence.model_dump(mode="json")
+            render.emit_json({"decision": render.verdict_json(verdict), "evidence": explained})
         else:
-            out.write(f"{item_id}\t{d.kind}\t{d.severity}\t{d.priority}\t{d.confidence:.2f}\n")
-    return failures
+            render.verdict(verdict)
+            render.evidence(evidence)
+        return
+    if as_json:
+        render.emit_json(render.verdict_json(verdict))
+    else:
+        render.verdict(verdict)
 
 
 @friendly
 def resume_command(
-    request_id: Annotated[str | None, typer.Argument(metavar="[REQ]")] = None,
+    request_id: Annotated[
+        str | None, typer.Argument(metavar="REQ", help="The request id (REQ-YYYYMMDD-NNNN).")
+    ] = None,
     all_open: Annotated[
         bool, typer.Option("--all", help="Resume every open item whose process is gone.")
     ] = False,
-    workspace: Annotated[
-        Path | None, typer.Option(help="Directory agentic runtimes work in.")
-    ] = None,
+    workspace: WorkspaceOpt = None,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
     """Continue an interrupted run from its last completed step."""
     from orchestrator.cli import render
+    from orchestrator.cli.progress import Progress
     from orchestrator.ledger import ids
     from orchestrator.run.runner import Orchestrator, require_known
 
     if (request_id is None) == (not all_open):
         raise InputError("give one REQ or --all")
-    cfg = _config(config, None, ledger)
-    with Orchestrator(cfg) as orch:
+    with Orchestrator(_config(config, None, ledger)) as orch:
         orch.ledger.require()
+        progress = Progress.for_stdout(as_json)
         failures: dict[str, str] = {}
-        if all_open:
-            results, failures = orch.resume_interrupted(workspace=workspace)
-        else:
-            rid = ids.validate(str(request_id))
-            require_known(orch.ledger, rid)
-            results = [orch.resume(rid, workspace=workspace)]
+        with progress.interruptible():
+            if all_open:
+                _warn(orch.preflight())
+                results, failures = orch.resume_interrupted(workspace=workspace, observer=progress)
+            else:
+                rid = ids.validate(str(request_id))
+                require_known(orch.ledger, rid)
+                _warn(orch.preflight())
+                results = [orch.resume(rid, workspace=workspace, observer=progress)]
     for rid, why in failures.items():
         print(f"error: {rid}: {why}", file=sys.stderr)
     if as_json:
@@ -227,7 +193,7 @@ def resume_command(
         if not results and not failures:
             render.console.print("nothing to resume: no interrupted items")
         for result in results:
-            _print_result(result)
+            render.result(result, progress.shown)
     if failures:
         raise typer.Exit(5)
     if any(r.state == "BLOCKED" for r in results):

@@ -19,4 +19,5 @@ class ShowPayload(BaseModel):
     roles: list[CostLine]
     total_tokens: int
     total_cost_usd: float | None
+    verified: bool = True
     events: list[LedgerEvent]

@@ -1,9 +1,15 @@
-"""Human output with rich: a request, a timeline, a list. JSON goes through `emit_json`."""
+"""Human output with rich: results, verdicts, lists and timelines. JSON goes through `emit_json`.
+
+Everything that came from a ticket (titles, text, rationale, summaries, concerns) is untrusted
+and passes through `escape` before rich sees it, so `[bold]` or `[/]` in a ticket prints as
+written instead of being eaten as markup.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, JsonValue, ValidationError
 from rich.console import Console
@@ -13,10 +19,17 @@ from rich.table import Table
 from orchestrator.ledger import events as ev
 from orchestrator.ledger.fold import ItemView
 from orchestrator.ledger.models import LedgerEvent
+from orchestrator.run.routing import stages_text
+
+if TYPE_CHECKING:
+    from adapters.mock.classifier.schema import Explanation
+    from orchestrator.run.gate import Verdict
+    from orchestrator.run.results import SubmitResult
 
 console = Console(highlight=False, soft_wrap=True)
 
 _STATE_STYLE = {"CLOSED": "green", "BLOCKED": "red", "VERIFIED": "green", "DELIVERED": "cyan"}
+UNSURE = "unsure — needs a human look"
 
 
 def emit_json(payload: BaseModel | JsonValue) -> None:
@@ -31,37 +44,134 @@ def state_text(state: str) -> str:
     return f"[{style}]{state}[/{style}]"
 
 
-def list_table(views: list[ItemView]) -> Table:
-    table = Table(box=None, pad_edge=False)
-    for col in ("request", "state", "kind", "sev", "prio", "updated"):
-        table.add_column(col, no_wrap=True)  # ids and times are never cut; the title folds
-    table.add_column("title", overflow="fold", min_width=24)
+def decision_line(
+    kind: str, severity: str, priority: str, confidence: float, needs_review: bool
+) -> str:
+    """`bug · high · P2 · confidence 0.93`, and the unsure mark when the gate was guessing."""
+    line = f"[bold]{kind}[/bold] · {severity} · {priority} · confidence {confidence:.2f}"
+    return f"{line}  [yellow]{UNSURE}[/yellow]" if needs_review else line
+
+
+# -- triage ---------------------------------------------------------------------------------
+def verdict_json(verdict: Verdict) -> dict[str, JsonValue]:
+    payload: dict[str, JsonValue] = {
+        **verdict.decision.model_dump(mode="json"),
+        "route": list(verdict.route),
+        "stages": [list(stage) for stage in verdict.stages],
+        "runtime": verdict.reply.runtime,
+        "model": verdict.reply.model,
+    }
+    if verdict.escalation is not None:
+        payload["escalation"] = verdict.escalation.model_dump(mode="json")
+    return payload
+
+
+def verdict(v: Verdict) -> None:
+    d = v.decision
+    console.print(
+        decision_line(d.kind, d.severity, d.priority, d.confidence, d.needs_review)
+        + f"  ({escape(v.reply.runtime)})"
+    )
+    if v.escalation is not None:
+        console.print(f"escalated {escape(_escalation_text(v.escalation))}")
+    console.print(f"rationale {escape(d.rationale)}")
+    console.print(f"signals   {escape(', '.join(d.signals)) or '—'}")
+    console.print(f"route     {stages_text(v.stages)}")
+
+
+def _escalation_text(e: ev.Escalated) -> str:
+    first = f"{e.from_runtime} was unsure ({e.confidence:.2f})"
+    if e.error:
+        return f"{first}; {e.to_runtime} could not answer ({e.error}); the first verdict stands"
+    return f"{first}; {e.to_runtime} decided"
+
+
+def evidence(explanation: Explanation) -> None:
+    """`triage --explain`: per kind, the strongest evidence for and against, with weights."""
+    console.print(f"evidence  {escape(explanation.reason)}")
+    for kind in explanation.kinds:
+        console.print(f"  [bold]{kind.kind}[/bold] {kind.probability:.2f}")
+        for label, items in (("for", kind.support), ("against", kind.against)):
+            shown = ", ".join(f"{escape(e.phrase)} {e.weight:+.2f}" for e in items) or "—"
+            console.print(f"    {label:<8}{shown}")
+
+
+# -- a run's result -------------------------------------------------------------------------
+def result(r: SubmitResult, progress_shown: bool = False) -> None:
+    """The outcome of submit/resume; after live progress only what the lines did not say."""
+    if not r.created:
+        note = "[yellow]already submitted[/yellow] with this idempotency key"
+        console.print(f"{note}: {r.request_id}")
+    if not progress_shown:
+        console.print(f"[bold]{r.request_id}[/bold]")
+        t = r.triage
+        if t is not None:
+            line = decision_line(t.kind, t.severity, t.priority, t.confidence, t.needs_review)
+            console.print(f"triage    {line}  ({escape(t.runtime or '')})")
+            console.print(f"          {escape(t.rationale)}")
+        console.print(f"route     {stages_text(r.stages)}")
+        for h in r.handoffs:
+            again = f" (round {h.round})" if h.round > 1 else ""
+            hop = f"{h.from_role:>5} → {', '.join(h.to):<10}"
+            console.print(f"  {hop} {escape(h.runtime or ''):<8}{again} {escape(h.summary or '')}")
+    console.print(f"state     {state_text(r.state)}")
+    if r.blocked_reason:
+        console.print(f"blocked   [red]{escape(r.blocked_reason)}[/red]")
+    tokens = r.usage.input_tokens + r.usage.output_tokens
+    console.print(f"          {r.request_id}: {tokens} tokens; `orchestrate show {r.request_id}`")
+
+
+# -- lists and timelines ----------------------------------------------------------------------
+_SEVERITY_SHORT = {"critical": "crit", "high": "high", "medium": "med", "low": "low"}
+_LIST_HEAD = f"{'request':<17}  {'state':<11}  {'kind':<8}  {'sev':<4}  {'pr':<2}  {'when':<5}  "
+
+
+def _when(ts: str | None, today: str) -> str:
+    """`14:05` today, `11-28` before: five characters either way."""
+    if not ts:
+        return "—"
+    return ts[11:16] if ts[:10] == today else ts[5:10]
+
+
+def list_lines(views: list[ItemView], wide: bool = False, width: int | None = None) -> list[str]:
+    """One line per item at any width: ids and states never cut, the title ends in … where
+    the terminal does (`--wide`: whole titles, however long the line)."""
+    from datetime import UTC, datetime
+
+    today = datetime.now(UTC).strftime("%Y-%m-%d")
+    room = max(12, (width or console.width) - len(_LIST_HEAD) - 1)
+    lines = [f"[bold]{_LIST_HEAD}title[/bold]"]
     for v in views:
-        table.add_row(
-            v.request_id,
-            state_text(v.state.value),
-            v.kind or "—",
-            v.severity or "—",
-            v.priority or "—",
-            (v.updated_at or "")[5:16].replace("T", " "),
-            escape(v.title),
+        title = v.title if wide or len(v.title) <= room else v.title[: room - 1] + "…"
+        state = state_text(v.state.value) + " " * (11 - len(v.state.value))
+        sev = _SEVERITY_SHORT.get(v.severity or "", "—")
+        lines.append(
+            f"{v.request_id:<17}  {state}  {v.kind or '—':<8}  {sev:<4}  {v.priority or '—':<2}  "
+            f"{_when(v.updated_at, today):<5}  {escape(title)}"
         )
-    return table
+    return lines
 
 
-def _brief(event: LedgerEvent) -> str:
-    """One line about an event, read through its action's model."""
+def brief(event: LedgerEvent) -> str:
+    """One plain line about an event, read through its action's model (not yet escaped)."""
     try:
         d = event.typed()
     except ValidationError:
         return "(details unreadable: run `orchestrate verify`)"
+    if isinstance(d, ev.RequestCreated):
+        return f"{d.title} (from {d.source})"
     if isinstance(d, ev.StateChanged):
         moved = f"{d.from_} → {d.to}"
         return f"{moved}  ({d.reason})" if d.reason else moved
     if isinstance(d, ev.Triaged):
-        return f"{d.kind}/{d.severity}/{d.priority} via {d.runtime}"
-    if isinstance(d, ev.RoleStarted | ev.RoleCompleted):
-        return f"{d.role} round {d.round} via {d.runtime}"
+        unsure = f"; {UNSURE}" if d.needs_review else ""
+        return f"{d.kind}/{d.severity}/{d.priority} {d.confidence:.2f} via {d.runtime}{unsure}"
+    if isinstance(d, ev.Escalated):
+        return _escalation_text(d)
+    if isinstance(d, ev.RoleStarted):
+        return f"{d.role} round {d.round} on {d.runtime}"
+    if isinstance(d, ev.RoleCompleted):
+        return f"{d.role} round {d.round} via {d.runtime}: {d.summary}"
     if isinstance(d, ev.RoleFailed):
         return f"{d.role} round {d.round}: {d.error}"
     if isinstance(d, ev.Handoff):
@@ -72,18 +182,18 @@ def _brief(event: LedgerEvent) -> str:
         return d.reason
     if isinstance(d, ev.RuntimeFallback):
         return f"{d.role}: {d.from_runtime} → {d.to_runtime} ({d.error_kind})"
+    if isinstance(d, ev.RuntimeRetry):
+        return f"{d.role} on {d.runtime}: {d.error_kind}, attempt {d.attempt}"
     if isinstance(d, ev.RuntimeEvent):
-        return ", ".join(f"{k}={v}" for k, v in d.model_dump(include=_RUNTIME_KEYS).items() if v)
+        return f"{d.runtime} ({d.role})"
     return ", ".join(f"{k}={v}" for k, v in list(event.details.items())[:3])
-
-
-_RUNTIME_KEYS = {"role", "runtime", "error_kind", "attempt"}
 
 
 def timeline(events: list[LedgerEvent]) -> Table:
     table = Table(box=None, pad_edge=False, title="timeline", title_justify="left")
-    for col in ("seq", "time", "actor", "action", "detail"):
-        table.add_column(col, overflow="fold" if col == "detail" else "ellipsis")
+    for col in ("seq", "time", "actor", "action"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("detail", overflow="fold", ratio=1)
     for e in events:
-        table.add_row(str(e.seq), e.ts[11:23], escape(e.actor), e.action.value, escape(_brief(e)))
+        table.add_row(str(e.seq), e.ts[11:19], escape(e.actor), e.action.value, escape(brief(e)))
     return table

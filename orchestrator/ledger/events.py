@@ -16,15 +16,13 @@ from typing import Any, ClassVar, Literal, Self, TypeVar
 from pydantic import BaseModel, Field, JsonValue
 
 from adapters.base import AgentReply, Usage
-from adapters.events import (
-    CircuitClosed,
-    CircuitOpened,
-    EventDetails,
-    RuntimeEvent,
-    RuntimeFallback,
-    RuntimeRetry,
-    RuntimeTrouble,
-)
+from adapters.events import CircuitClosed as CircuitClosed
+from adapters.events import CircuitOpened as CircuitOpened
+from adapters.events import EventDetails as EventDetails
+from adapters.events import RuntimeEvent as RuntimeEvent
+from adapters.events import RuntimeFallback as RuntimeFallback
+from adapters.events import RuntimeRetry as RuntimeRetry
+from adapters.events import RuntimeTrouble as RuntimeTrouble
 from orchestrator.ledger.lifecycle import State
 from prompts import Prompt
 
@@ -46,6 +44,7 @@ class Action(StrEnum):
     REPLAYED = "REPLAYED"
     RESUMED = "RESUMED"
     LEDGER_REPAIRED = "LEDGER_REPAIRED"
+    ESCALATED = "ESCALATED"
 
 
 Details = EventDetails  # the type of any action's details (the base class lives in adapters)
@@ -87,6 +86,18 @@ class RequestCreated(EventDetails):
     idempotency_key: str | None = None
 
 
+class FirstVerdict(CallRecord):
+    """The offline (first) runtime's decision when it was escalated, kept beside the final
+    one so both can be shown, replayed and counted."""
+
+    kind: str
+    severity: str
+    priority: str
+    confidence: float
+    rationale: str = ""
+    needs_review: bool = False
+
+
 class Triaged(CallRecord):
     action: ClassVar[str] = Action.TRIAGED
     kind: str
@@ -98,6 +109,9 @@ class Triaged(CallRecord):
     needs_review: bool = False
     route: list[str] = Field(default_factory=list)
     stages: list[list[str]] = Field(default_factory=list)
+    escalated_from: FirstVerdict | None = Field(
+        default=None, description="the unsure first verdict, when another runtime decided"
+    )
 
 
 class StateChanged(EventDetails):
@@ -186,6 +200,18 @@ class Replayed(CallRecord):
     error: str | None = None
 
 
+class Escalated(EventDetails):
+    """The first verdict was unsure, so `to_runtime` was asked; `error` if it could not answer
+    (the first verdict then stands, marked for review)."""
+
+    action: ClassVar[str] = Action.ESCALATED
+    from_runtime: str | None = None
+    to_runtime: str
+    confidence: float
+    below: float | None = None
+    error: str | None = None
+
+
 class Resumed(EventDetails):
     action: ClassVar[str] = Action.RESUMED
     from_seq: int = 0
@@ -204,7 +230,7 @@ MODELS: dict[Action, type[Details]] = {
     for model in (
         RequestCreated, Triaged, StateChanged, RoleStarted, RoleCompleted, RoleFailed, Handoff,
         ReviewRejected, RuntimeRetry, RuntimeFallback, CircuitOpened, CircuitClosed, Blocked,
-        Replayed, Resumed, LedgerRepaired,
+        Replayed, Resumed, LedgerRepaired, Escalated,
     )
 }  # fmt: skip
 
@@ -214,12 +240,3 @@ D = TypeVar("D", bound=Details)
 def dump(details: Details) -> dict[str, JsonValue]:
     """The dict a line stores: JSON types, wire names (`from`), every field (None included)."""
     return details.model_dump(mode="json", by_alias=True)
-
-
-__all__ = [
-    "MODELS", "Action", "Blocked", "CallRecord", "Change", "CircuitClosed", "CircuitOpened",
-    "D", "Details", "Handoff", "LedgerRepaired", "Replayed", "ReplayedDecision",
-    "RequestCreated", "Resumed", "ReviewRejected", "RoleCompleted", "RoleFailed", "RoleStarted",
-    "RuntimeEvent", "RuntimeFallback", "RuntimeRetry", "RuntimeTrouble", "StateChanged",
-    "Triaged", "dump",
-]  # fmt: skip

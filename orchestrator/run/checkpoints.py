@@ -7,6 +7,7 @@ The ledger stays the source of truth; checkpoints only say where in the graph a 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -37,11 +38,28 @@ class CheckpointView(BaseModel):
     outcome: str | None = None
 
 
-def _broken(path: Path, exc: BaseException) -> CheckpointError:
+class StoreNotWritable(OrchestrateError):
+    """The store (or the ledger directory it lives in) cannot be written: a permission
+    problem to fix, not damage to move aside."""
+
+    exit_code = 3
+
+
+def _broken(path: Path, exc: BaseException) -> OrchestrateError:
+    if _readonly(path) or "readonly" in str(exc) or "unable to open" in str(exc):
+        return StoreNotWritable(
+            f"cannot write the checkpoint store {path} (permission denied); "
+            "nothing was written — give this user write access to the ledger directory"
+        )
     return CheckpointError(
         f"checkpoint store {path} is unreadable ({type(exc).__name__}: {exc}); "
         "nothing was written — move it aside and resume again (the ledger alone suffices)"
     )
+
+
+def _readonly(path: Path) -> bool:
+    target = path if path.exists() else path.parent
+    return target.exists() and not os.access(target, os.W_OK)
 
 
 def check_store(root: Path, thorough: bool = False) -> None:
@@ -49,6 +67,8 @@ def check_store(root: Path, thorough: bool = False) -> None:
     only reads the header (garbage bytes fail there); resume pays for `quick_check`, which
     scans the whole store."""
     path = root / FILENAME
+    if _readonly(path):
+        raise _broken(path, PermissionError(path))
     if not path.exists():
         return
     try:

@@ -13,6 +13,7 @@ from adapters.events import ExecutorEvent
 from adapters.executor import EventSink, Executor
 from orchestrator.config import Config
 from orchestrator.ledger import FileLedger
+from orchestrator.run.observer import RunObserver
 from orchestrator.run.recorder import Recorder
 
 
@@ -34,9 +35,14 @@ def _sink(recorder: Recorder) -> EventSink:
 
 
 def open_run(
-    config: Config, ledger: FileLedger, request_id: str, text: str, workspace: Path | None = None
+    config: Config,
+    ledger: FileLedger,
+    request_id: str,
+    text: str,
+    workspace: Path | None = None,
+    observer: RunObserver | None = None,
 ) -> RunContext:
-    recorder = Recorder(ledger, request_id)
+    recorder = Recorder(ledger, request_id, observer)
     executor = Executor(
         settings=config.runtimes,
         policy=config.retry,

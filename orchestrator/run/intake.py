@@ -35,8 +35,29 @@ def admit(text: str, max_chars: int) -> str:
     return stripped
 
 
+# Lines of issue templates that say nothing about this item: headings and labels of forms.
+_TEMPLATE = re.compile(
+    r"(?:(describe|description of) (the|your) (bug|issue|problem|feature|request|change)"
+    r"|(steps to reproduce|to reproduce|expected (behaviou?r|result)|actual (behaviou?r|result))"
+    r"|(is your feature request related to a problem)|(additional (context|information))"
+    r"|(what happened|what did you expect|environment|screenshots?|summary|bug report"
+    r"|feature request|checklist|version|logs?))\??",
+    re.IGNORECASE,
+)
+_DECOR = re.compile(r"^[\s#>*_`~\-=|:]+|[\s#*_`~:\-=|]+$")
+
+
+def _heading_text(line: str) -> str:
+    """A markdown line without its markup: `### **Describe the bug**` → `Describe the bug`."""
+    return _DECOR.sub("", re.sub(r"<!--.*?-->", "", line)).strip()
+
+
 def title_of(text: str, given: str | None = None) -> str:
+    """The given title, else the first line that says something: markdown decoration is
+    dropped and template lines (`### Describe the bug`, `**Steps to reproduce**`) skipped."""
     if given is not None and given.strip():
         return given.strip()[:200]
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    lines = [_heading_text(line) for line in text.splitlines()]
+    meaningful = [line for line in lines if line and not _TEMPLATE.fullmatch(line)]
+    first = meaningful[0] if meaningful else next((line for line in lines if line), "")
     return first if len(first) <= TITLE_CHARS else first[: TITLE_CHARS - 1].rstrip() + "…"

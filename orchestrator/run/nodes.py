@@ -58,7 +58,8 @@ class Nodes:
                 rec.block(f"triage failed: {exc}", role="triage")
                 return self._stamp(ctx, {"outcome": "blocked"})
             recorded = verdict.record()
-            rec.record([Draft("triage", recorded), *rec.moves(*_STARTED)])
+            escalated = [Draft("triage", verdict.escalation)] if verdict.escalation else []
+            rec.record([*escalated, Draft("triage", recorded), *rec.moves(*_STARTED)])
         rec.record(rec.moves(*_STARTED), durable=False)
         decision = DecisionState(
             kind=recorded.kind,

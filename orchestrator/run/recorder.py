@@ -18,12 +18,16 @@ from orchestrator.ledger.events import Blocked, D, Details, StateChanged
 from orchestrator.ledger.lifecycle import State, is_behind
 from orchestrator.ledger.models import LedgerEvent
 from orchestrator.ledger.repository import Draft
+from orchestrator.run.observer import Quiet, RunObserver
 
 
 class Recorder:
-    def __init__(self, ledger: FileLedger, request_id: str) -> None:
+    def __init__(
+        self, ledger: FileLedger, request_id: str, observer: RunObserver | None = None
+    ) -> None:
         self.ledger = ledger
         self.request_id = request_id
+        self.observer = observer or Quiet()
         self._lock = threading.Lock()
         self._events: list[LedgerEvent] = ledger.read_events(request_id)
 
@@ -47,7 +51,9 @@ class Recorder:
         with self._lock:
             events = self.ledger.append_many(self.request_id, drafts, durable)
             self._events.extend(events)
-            return events
+        for event in events:
+            self.observer.recorded(event)
+        return events
 
     def find(self, model: type[D], **match: object) -> D | None:
         """The newest event of `model`'s action whose details have these field values."""

@@ -118,7 +118,8 @@ class DriftReport(BaseModel):
 
     @property
     def exit_code(self) -> int:
-        return 2 if self.errors else 1 if self.changed else 0
+        """1 when anything changed or could not be replayed: the drift check did not pass."""
+        return 1 if self.changed or self.errors else 0
 
 
 class Replayer:
@@ -152,13 +153,8 @@ class Replayer:
 
     # -- one request -------------------------------------------------------------------
     def one(self, request_id: str) -> ReplayOutcome:
-        try:
-            events = self.ledger.read_events(ids.validate(request_id))
-        except OrchestrateError as exc:
-            return ReplayOutcome(
-                request_id=request_id, status="error", source=self.source, error=str(exc)
-            )
-        return self._replay(request_id, events)
+        """One request; an unknown id or a damaged file raises (its own exit code)."""
+        return self._replay(request_id, self.ledger.read_events(ids.validate(request_id)))
 
     def _replay(self, request_id: str, events: list[LedgerEvent]) -> ReplayOutcome:
         triaged = next((e for e in reversed(events) if e.action is Action.TRIAGED), None)

@@ -27,8 +27,12 @@ class TriageView(BaseModel):
     confidence: float
     rationale: str
     signals: list[str]
+    needs_review: bool = False
     runtime: str | None
     model: str | None = None
+    escalated_from: str | None = Field(
+        default=None, description="the runtime that was unsure, when another one decided"
+    )
 
 
 class SubmitResult(BaseModel):
@@ -59,6 +63,12 @@ def _triaged(events: list[LedgerEvent]) -> Triaged | None:
     return None if last is None else last.read(Triaged)
 
 
+def _triage_view(triaged: Triaged) -> TriageView:
+    first = triaged.escalated_from
+    view = triaged.model_dump(exclude={"escalated_from"})
+    return TriageView.model_validate({**view, "escalated_from": first.runtime if first else None})
+
+
 def _handoff(event: LedgerEvent) -> HandoffLine:
     h = event.read(Handoff)
     return HandoffLine(
@@ -77,7 +87,7 @@ def result_of(request_id: str, events: list[LedgerEvent], created: bool = True) 
         request_id=request_id,
         created=created,
         state=view.state.value,
-        triage=None if triaged is None else TriageView.model_validate(triaged.model_dump()),
+        triage=None if triaged is None else _triage_view(triaged),
         route=[r.role for r in view.completed if r.role in in_route],
         stages=stages,
         handoffs=[_handoff(e) for e in events if e.action is Action.HANDOFF],

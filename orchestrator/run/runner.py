@@ -7,13 +7,14 @@ from typing import TYPE_CHECKING
 
 from adapters.executor import Executor
 from orchestrator.config import Config, load_config
-from orchestrator.errors import InputError, NotFoundError, OrchestrateError
+from orchestrator.errors import IllegalTransition, InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
 from orchestrator.ledger.events import Resumed
 from orchestrator.ledger.lifecycle import is_open
 from orchestrator.ledger.models import LedgerEvent, Source
-from orchestrator.run import checkpoints, duplicates, gate, intake
+from orchestrator.run import checkpoints, duplicates, gate, intake, preflight
 from orchestrator.run.context import open_run
+from orchestrator.run.observer import Quiet, RunObserver
 from orchestrator.run.results import SubmitResult, result_of
 from orchestrator.run.state import RunState
 
@@ -32,6 +33,7 @@ class Orchestrator:
         self._graph: Graph | None = None
         self._saver: SqliteSaver | None = None
         self._triage_executor: Executor | None = None
+        self._warnings: list[str] | None = None
 
     def close(self) -> None:
         """Release the checkpoint store's connection (its WAL is folded back on close)."""
@@ -64,7 +66,10 @@ class Orchestrator:
         idempotency_key: str | None = None,
         workspace: Path | None = None,
         source: Source | None = None,
+        observer: RunObserver | None = None,
     ) -> SubmitResult:
+        """Create the item, triage it and run its roles to CLOSED or BLOCKED. Bad input, a
+        broken checkpoint store or a role with no usable runtime refuse before any write."""
         admitted = intake.admit(text, self.config.limits.max_text_chars)
         if workspace is not None and not workspace.is_dir():
             raise InputError(f"workspace is not a directory: {workspace}")
@@ -74,6 +79,7 @@ class Orchestrator:
                 return self._repeat(seen, idempotency_key, admitted)
         if self.config.graph.checkpoint and self._saver is None:
             checkpoints.check_store(self.ledger.root)  # a broken store fails before any write
+        self.preflight()
         duplicate = None if idempotency_key else duplicates.same_text(self.ledger, admitted)
         created = self.ledger.create_request(
             admitted,
@@ -84,7 +90,9 @@ class Orchestrator:
         rid = created.packet.request_id
         if not created.created:
             return self._repeat(rid, str(idempotency_key), admitted)
-        result = result_of(rid, self._run(rid, admitted, workspace, fresh=True))
+        watching = observer or Quiet()
+        watching.created(rid)
+        result = result_of(rid, self._run(rid, admitted, workspace, True, watching))
         result.duplicate_of = duplicate
         return result
 
@@ -98,17 +106,33 @@ class Orchestrator:
             return SubmitResult.pending(request_id)
         return self.result(request_id, created=False)
 
-    def resume(self, request_id: str, workspace: Path | None = None) -> SubmitResult:
+    def resume(
+        self,
+        request_id: str,
+        workspace: Path | None = None,
+        observer: RunObserver | None = None,
+    ) -> SubmitResult:
         """Continue an interrupted run; refuses (writing nothing) a finished, running or
-        unknown item and a damaged checkpoint store."""
+        unknown item, a damaged checkpoint store and a role with no usable runtime."""
         packet = self.ledger.read_request(request_id)
         _require_open(self.ledger, request_id)
         if self.config.graph.checkpoint:
             checkpoints.check_store(self.ledger.root, thorough=True)
-        return result_of(request_id, self._run(request_id, packet.text, workspace, fresh=False))
+        self.preflight()
+        watching = observer or Quiet()
+        watching.created(request_id)
+        events = self._run(request_id, packet.text, workspace, False, watching)
+        return result_of(request_id, events)
+
+    def preflight(self) -> list[str]:
+        """Every role can run (else NoUsableRuntime, exit 6); one warning per fallback taken.
+        Checked once per Orchestrator: keys and executables do not come and go mid-process."""
+        if self._warnings is None:
+            self._warnings = preflight.check(self.config)
+        return self._warnings
 
     def resume_interrupted(
-        self, workspace: Path | None = None
+        self, workspace: Path | None = None, observer: RunObserver | None = None
     ) -> tuple[list[SubmitResult], dict[str, str]]:
         """`resume --all`: every interrupted item. One another process took meanwhile is
         skipped; one that cannot be resumed (damaged chain, …) is reported and the rest go on."""
@@ -116,17 +140,21 @@ class Orchestrator:
         failures: dict[str, str] = {}
         for rid in self.interrupted():
             try:
-                results.append(self.resume(rid, workspace))
-            except runlock.Busy:
-                continue
-            except InputError as exc:
-                if is_open(self.ledger.view(rid).state):
-                    failures[rid] = str(exc)
+                results.append(self.resume(rid, workspace, observer))
+            except (runlock.Busy, IllegalTransition):
+                continue  # another process has it, or finished it meanwhile
             except OrchestrateError as exc:
                 failures[rid] = str(exc)
         return results, failures
 
-    def _run(self, rid: str, text: str, workspace: Path | None, fresh: bool) -> list[LedgerEvent]:
+    def _run(
+        self,
+        rid: str,
+        text: str,
+        workspace: Path | None,
+        fresh: bool,
+        observer: RunObserver | None = None,
+    ) -> list[LedgerEvent]:
         """Run the graph for `rid` under its run lock; the item's events as the run left them
         (the recorder holds them: no second read of the file)."""
         with runlock.hold(self.ledger, rid):
@@ -134,7 +162,7 @@ class Orchestrator:
             if not fresh:  # again under the lock: another process may have finished it
                 _require_open(self.ledger, rid)
             from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
-            ctx = open_run(self.config, self.ledger, rid, text, workspace)
+            ctx = open_run(self.config, self.ledger, rid, text, workspace, observer)
             if not fresh:
                 resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
                 ctx.recorder.append("orchestrator", resumed, durable=False)
@@ -182,7 +210,7 @@ class Orchestrator:
 def _require_open(ledger: FileLedger, request_id: str) -> None:
     state = ledger.view(request_id).state
     if not is_open(state):
-        raise InputError(f"{request_id} is already {state.value}; nothing to resume")
+        raise IllegalTransition(f"{request_id} is already {state.value}; nothing to resume")
 
 
 def require_known(ledger: FileLedger, request_id: str) -> None:
