@@ -44,6 +44,7 @@ class Progress:
         try:
             yield
         except KeyboardInterrupt:
+            self.live = False  # roles still finishing in other threads print no more
             if self.request_id is None:
                 raise Interrupted(
                     "interrupted before the item was created; nothing was written"
