@@ -16,13 +16,14 @@ the outcome, never a parser of its own:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Annotated, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError
 
-from orchestrator.ledger.models import Source
+from orchestrator.ledger.events import Action, AlertResolved, RequestEdited
+from orchestrator.ledger.models import LedgerEvent, Source, iso
 
 Headers = Mapping[str, str]  # a request's headers; names compared case-insensitively
 M = TypeVar("M", bound=BaseModel)
@@ -64,6 +65,21 @@ class Edited(BaseModel):
     intake: Intake
     changed: list[str] = Field(default_factory=list)
 
+    def details(self) -> RequestEdited:
+        source = self.intake.source
+        return RequestEdited(
+            title=self.intake.title, text=self.intake.text, changed=self.changed,
+            delivery=source.delivery,
+        )  # fmt: skip
+
+    def recorded_in(self, events: Sequence[LedgerEvent]) -> bool:
+        """This delivery was appended already (a redelivery appends nothing)."""
+        delivery = self.intake.source.delivery
+        return any(
+            e.action is Action.REQUEST_EDITED and e.read(RequestEdited).delivery == delivery
+            for e in events
+        )
+
 
 class Resolved(BaseModel):
     """The alert group `group_key` stopped firing: `ALERT_RESOLVED` on its open item.
@@ -77,6 +93,20 @@ class Resolved(BaseModel):
     idempotency_key: str
     ended_at: datetime | None = None
     alerts: int = 0
+
+    def details(self) -> AlertResolved:
+        ended = None if self.ended_at is None else iso(self.ended_at.astimezone(UTC))
+        return AlertResolved(group_key=self.group_key, ended_at=ended, alerts=self.alerts)
+
+    def recorded_in(self, events: Sequence[LedgerEvent]) -> bool:
+        """The item was resolved already (a re-sent resolution appends nothing)."""
+        return alert_resolved(events)
+
+
+def alert_resolved(events: Sequence[LedgerEvent]) -> bool:
+    """An alert item's group has stopped firing: it is no longer "open" for
+    `Intake.same_while_open`, and the group's next firing is a new item."""
+    return any(e.action is Action.ALERT_RESOLVED for e in events)
 
 
 class Ignored(BaseModel):
