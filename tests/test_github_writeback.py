@@ -313,7 +313,15 @@ def test_an_unreachable_github_is_a_transient_failure():
     )
     outcome = failed(writeback.apply(item()))
     assert outcome.error_kind == "transient" and outcome.attempts == 3
+    assert outcome.status is None  # no answer came
     assert "cannot reach" in outcome.error and TOKEN not in outcome.error
+
+
+def test_a_token_http_cannot_carry_is_a_failure_that_does_not_show_it(github):
+    token = "not-ascii-tökén-0123456789"
+    outcome = failed(Writer(github, token=token)(item()))
+    assert outcome.error_kind == "unexpected" and token not in outcome.error
+    assert github.requests == []
 
 
 def test_a_bug_inside_the_write_back_is_reported_not_raised(github, monkeypatch):

@@ -161,6 +161,7 @@ class GitHubClient:
     ) -> httpx.Response:
         what = f"{method} {httpx.URL(url).path}"
         self.calls += 1
+        self.last_status = None  # stays None when no answer came
         try:
             response = self._http.request(method, url, json=json, params=params)
         except httpx.TimeoutException:

@@ -84,19 +84,18 @@ class WriteBack:
         plan = self.plan(item)
         if not self.settings.write:
             return plan
-        try:
-            return self._write(item, plan)
-        except Exception as exc:  # a bug here must not take the run down with it
-            return self._failed(plan, _Progress(), f"unexpected {type(exc).__name__}: {exc}")
-
-    # -- writing ---------------------------------------------------------------------------
-    def _write(self, item: ItemState, plan: Planned) -> Outcome:
         var, token = key_from_env((self.settings.token_var,), self._env)
         if not token:
-            return self._failed(
-                plan, _Progress(), f"github: set {var} to a token that may write issues",
-                kind="not_ready",
-            )  # fmt: skip
+            error = f"github: set {var} to a token that may write issues"
+            return self._failed(plan, _Progress(), error, kind="not_ready")
+        try:
+            return self._write(item, plan, token)
+        except Exception as exc:  # a bug here must not take the run down with it
+            error = f"unexpected {type(exc).__name__}: {exc}"
+            return self._failed(plan, _Progress(), error, token=token)
+
+    # -- writing ---------------------------------------------------------------------------
+    def _write(self, item: ItemState, plan: Planned, token: str) -> Outcome:
         from adapters.github.client import GitHubClient  # httpx only when something is sent
         from adapters.github.retry import Retry
 
