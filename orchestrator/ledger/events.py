@@ -45,6 +45,11 @@ class Action(StrEnum):
     RESUMED = "RESUMED"
     LEDGER_REPAIRED = "LEDGER_REPAIRED"
     ESCALATED = "ESCALATED"
+    REQUEST_EDITED = "REQUEST_EDITED"
+    ALERT_RESOLVED = "ALERT_RESOLVED"
+    WRITEBACK_PLANNED = "WRITEBACK_PLANNED"
+    WRITEBACK_DONE = "WRITEBACK_DONE"
+    WRITEBACK_FAILED = "WRITEBACK_FAILED"
 
 
 Details = EventDetails  # the type of any action's details (the base class lives in adapters)
@@ -225,12 +230,75 @@ class LedgerRepaired(EventDetails):
     quarantined_to: str = ""
 
 
+class RequestEdited(EventDetails):
+    """The item's source changed its text (a GitHub issue was edited). The packet stays as
+    it was submitted; this is how the ticket reads now, and which delivery said so."""
+
+    action: ClassVar[str] = Action.REQUEST_EDITED
+    title: str = ""
+    text: str = ""
+    changed: list[str] = Field(default_factory=list, description="what the source says changed")
+    delivery: str | None = None
+
+
+class AlertResolved(EventDetails):
+    """The alert group the item was made for stopped firing."""
+
+    action: ClassVar[str] = Action.ALERT_RESOLVED
+    group_key: str
+    ended_at: str | None = Field(default=None, description="the latest endsAt, UTC ISO-8601")
+    alerts: int = Field(default=0, description="resolved alerts in the notification")
+
+
+class Writeback(EventDetails):
+    """What every write-back event names: the issue, why now, the labels it wants there
+    (the allowlisted set for the current triage) and our one comment's id, if known."""
+
+    target: str = Field(default="", description="owner/name#number")
+    trigger: str = Field(default="", description="what prompted it: triaged, closed, updated")
+    labels: list[str] = Field(default_factory=list)
+    comment_id: int | None = None
+
+
+class WritebackPlanned(Writeback):
+    """`[github] write = false`: what would have been written, and nothing was."""
+
+    action: ClassVar[str] = Action.WRITEBACK_PLANNED
+    comment: str = Field(default="", description="the comment body that would be posted")
+
+
+class WritebackDone(Writeback):
+    action: ClassVar[str] = Action.WRITEBACK_DONE
+    labels_added: list[str] = Field(default_factory=list)
+    labels_removed: list[str] = Field(default_factory=list)
+    comment_action: Literal["created", "updated"] = "created"
+    comment_url: str | None = None
+    status: int | None = Field(default=None, description="the last HTTP status")
+    attempts: int = 1
+    calls: int = 0
+
+
+class WritebackFailed(Writeback):
+    """The write-back gave up (the run goes on); `comment_id` is set if the comment was
+    written before the failure, so the next write-back edits it instead of adding one."""
+
+    action: ClassVar[str] = Action.WRITEBACK_FAILED
+    error_kind: str = "error"
+    error: str = ""
+    status: int | None = None
+    attempts: int = 1
+    calls: int = 0
+    retry_after_s: float | None = None
+    labels_applied: bool = False
+
+
 MODELS: dict[Action, type[Details]] = {
     Action(model.action): model
     for model in (
         RequestCreated, Triaged, StateChanged, RoleStarted, RoleCompleted, RoleFailed, Handoff,
         ReviewRejected, RuntimeRetry, RuntimeFallback, CircuitOpened, CircuitClosed, Blocked,
-        Replayed, Resumed, LedgerRepaired, Escalated,
+        Replayed, Resumed, LedgerRepaired, Escalated, RequestEdited, AlertResolved,
+        WritebackPlanned, WritebackDone, WritebackFailed,
     )
 }  # fmt: skip
 
