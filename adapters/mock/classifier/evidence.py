@@ -4,13 +4,16 @@ Contributions are `value * weight`; weights are centred across kinds, so a posit
 contribution is evidence for a kind against the others, and a negative one against it.
 Character n-grams are summed per title word (an n-gram is not something a person reads),
 and every piece of evidence is quoted as the ticket wrote it.
+
+Only what a decision shows is quoted (`Quoted` items, plain tuples); `contributions` wraps
+them as `Evidence` models for `explain`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import NamedTuple
 
 from adapters.mock.classifier.features import (
     CHARS,
@@ -18,19 +21,22 @@ from adapters.mock.classifier.features import (
     SIGNAL,
     WORD,
     Features,
-    char_grams,
     extract,
+    grams_of,
 )
 from adapters.mock.classifier.model import Model
 from adapters.mock.classifier.schema import KINDS, Evidence, Kind
 from adapters.mock.classifier.signals import BY_NAME
-from adapters.mock.classifier.text import NUMBER, tokens
+from adapters.mock.classifier.text import NUMBER
 
 _TOKEN_SPAN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?", re.ASCII)
+_TOKEN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 _KIND_INDEX = {k: i for i, k in enumerate(KINDS)}
+_FEATURE = {WORD: "words", CHARS: "characters", FIRST: "first word"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """The model's view of one ticket: features, scores, calibrated probabilities."""
 
@@ -38,11 +44,7 @@ class Analysis:
     vector: list[tuple[int, float]]
     probabilities: list[float]
     model: Model
-
-    @property
-    def ranked(self) -> list[int]:
-        """Kind indices, most probable first (ties to the `KINDS` order)."""
-        return sorted(range(len(KINDS)), key=lambda k: -self.probabilities[k])
+    ranked: list[int]  # kind indices, most probable first (ties to the `KINDS` order)
 
     @property
     def known(self) -> int:
@@ -50,10 +52,49 @@ class Analysis:
         return len(self.vector)
 
 
+class Quoted(NamedTuple):
+    """One piece of evidence as a decision shows it: what fired, the words, the weight."""
+
+    feature: str  # "words", "characters", "first word" or "signal:<name>"
+    phrase: str
+    weight: float
+
+
 def analyse(text: str, model: Model) -> Analysis:
     features = extract(text)
     vector = model.vector(features)
-    return Analysis(features, vector, model.probabilities(model.logits(vector)), model)
+    p = model.probabilities(model.logits(vector))
+    ranked = sorted(range(len(KINDS)), key=lambda k: -p[k])
+    return Analysis(features, vector, p, model, ranked)
+
+
+def ranked_contributions(a: Analysis, k: int, sign: int = 0) -> list[tuple[float, str, str]]:
+    """(weight, feature prefix, key) for kind index k, largest |weight| first: `sign` 1
+    only for, -1 only against. Characters are summed per title word. Nothing is quoted."""
+    rows = a.model.tables.rows
+    names = a.model.features
+    chars: list[tuple[int, float]] = []
+    raw: list[tuple[float, str, str]] = []
+    for i, v in a.vector:
+        weight = v * rows[i][k]
+        name = names[i]
+        if name[0] == "c":
+            chars.append((i, weight))
+        elif weight != 0.0 and weight * sign >= 0.0:
+            raw.append((weight, name[:2], name[2:]))
+    if chars:
+        for word, weight in _per_title_word(a, chars).items():
+            if weight != 0.0 and weight * sign >= 0.0:
+                raw.append((weight, CHARS, word))
+    raw.sort(key=lambda r: -abs(r[0]))
+    return raw
+
+
+def quoted(a: Analysis, kind: Kind, sign: int = 0, limit: int | None = None) -> list[Quoted]:
+    """The strongest `limit` contributions to `kind`, quoted as the ticket wrote them."""
+    raw = ranked_contributions(a, _KIND_INDEX[kind], sign)
+    quote = _Quoter(a.features)
+    return [quote(weight, prefix, key) for weight, prefix, key in raw[:limit]]
 
 
 def contributions(
@@ -61,48 +102,48 @@ def contributions(
 ) -> list[Evidence]:
     """Features' contributions to `kind`, largest first: `sign` 1 only for, -1 only against.
 
-    Only the first `limit` are quoted from the text, so a classification stays cheap."""
-    k = _KIND_INDEX[kind]
+    Only the first `limit` are quoted from the text."""
+    return [
+        Evidence(feature=q.feature, phrase=q.phrase, weight=q.weight)
+        for q in quoted(a, kind, sign, limit)
+    ]
+
+
+def _per_title_word(a: Analysis, chars: list[tuple[int, float]]) -> dict[str, float]:
+    """Character n-gram contributions summed per title word (shared n-grams split evenly)."""
+    owners: dict[str, list[str]] = {}
+    for word in dict.fromkeys(a.features.title_words):
+        for gram in dict.fromkeys(grams_of(word)):
+            owners.setdefault(gram, []).append(word)
     names = a.model.features
-    weights = a.model.arrays.weights
-    per_word: dict[str, float] = {}
-    raw: list[tuple[float, str, str]] = []  # (weight, feature kind, key)
-    owners: dict[str, list[str]] | None = None
-    for i, v in a.vector:
-        weight = v * weights[3 * i + k]
-        name = names[i]
-        if name[0] == CHARS[0]:
-            if owners is None:
-                owners = _char_owners(a.features)
-            words = owners.get(name, ())
-            for word in words:
-                per_word[word] = per_word.get(word, 0.0) + weight / len(words)
-        elif weight * sign >= 0.0 and weight != 0.0:
-            raw.append((weight, name[:2], name[2:]))
-    raw.extend((w, CHARS, word) for word, w in per_word.items() if w * sign >= 0.0 and w != 0.0)
-    raw.sort(key=lambda r: -abs(r[0]))
-    quote = _Quoter(a.features)
-    return [quote(weight, prefix, key) for weight, prefix, key in raw[:limit]]
+    out: dict[str, float] = {}
+    for i, weight in chars:
+        words = owners.get(names[i][2:], ())
+        for word in words:
+            out[word] = out.get(word, 0.0) + weight / len(words)
+    return out
 
 
 class _Quoter:
-    """Quotes evidence as the ticket wrote it; token positions are found once, on demand."""
-
-    _FEATURE: ClassVar[dict[str, str]] = {WORD: "words", CHARS: "characters", FIRST: "first word"}
+    """Quotes evidence as the ticket wrote it; token positions are found only if needed."""
 
     def __init__(self, f: Features) -> None:
         self.f = f
         self.spans: list[tuple[str, int, int]] | None = None
         self.at: dict[str, list[int]] = {}
 
-    def __call__(self, weight: float, prefix: str, key: str) -> Evidence:
+    def __call__(self, weight: float, prefix: str, key: str) -> Quoted:
         if prefix == SIGNAL:
             hit = next(h for h in self.f.hits if h.signal.name == key)
-            return Evidence(feature=f"signal:{key}", phrase=hit.phrase, weight=weight)
-        return Evidence(feature=self._FEATURE[prefix], phrase=self.words(key), weight=weight)
+            return Quoted(f"signal:{key}", hit.phrase, weight)
+        return Quoted(_FEATURE[prefix], self.words(key), weight)
 
     def words(self, phrase: str) -> str:
-        """The first place the tokens of `phrase` occur in a row, as written."""
+        """Where the ticket has `phrase` with single spaces, else the first place its tokens
+        occur in a row; as written."""
+        found = self._literal(phrase)
+        if found is not None:
+            return found
         if self.spans is None:
             self.spans = _spans(self.f)
             for n, (token, _, _) in enumerate(self.spans):
@@ -115,21 +156,34 @@ class _Quoter:
                 return " ".join(self.f.original[spans[i][1] : spans[last][2]].split())
         return phrase
 
+    def _literal(self, phrase: str) -> str | None:
+        """The phrase where the ticket has it with single spaces, on token boundaries;
+        None when it is not there like that (then the token positions decide)."""
+        if NUMBER in phrase.split(" "):
+            return None
+        text = self.f.ticket.lowered
+        at = text.find(phrase)
+        while at >= 0:
+            end = at + len(phrase)
+            before = text[at - 1] if at else " "
+            after = text[end] if end < len(text) else " "
+            starts = before not in _TOKEN_CHARS and not (
+                before == "'" and at >= 2 and text[at - 2] in _TOKEN_CHARS
+            )
+            ends = after not in _TOKEN_CHARS and not (
+                after == "'" and end + 1 < len(text) and text[end + 1] in _LETTERS
+            )
+            if starts and ends:
+                return self.f.original[at:end]
+            at = text.find(phrase, at + 1)
+        return None
 
-def description(e: Evidence) -> str:
+
+def description(feature: str) -> str:
     """What a signal means, for a rationale; empty for words."""
-    if e.feature.startswith("signal:"):
-        return BY_NAME[e.feature.removeprefix("signal:")].description
+    if feature.startswith("signal:"):
+        return BY_NAME[feature.removeprefix("signal:")].description
     return ""
-
-
-def _char_owners(f: Features) -> dict[str, list[str]]:
-    """Each character n-gram of the title -> the title words it occurs in."""
-    owners: dict[str, list[str]] = {}
-    for word in dict.fromkeys(tokens(f.ticket.title.lower())):
-        for gram in char_grams([word]):
-            owners.setdefault(gram, []).append(word)
-    return owners
 
 
 def _spans(f: Features) -> list[tuple[str, int, int]]:

@@ -14,10 +14,11 @@ from __future__ import annotations
 import math
 import threading
 from array import array
+from math import log, sqrt
 from pathlib import Path
 
 from adapters.mock.classifier import storage
-from adapters.mock.classifier.features import Features
+from adapters.mock.classifier.features import CHARS, WORD, Features
 from adapters.mock.classifier.provenance import Provenance
 from adapters.mock.classifier.schema import KINDS
 
@@ -35,7 +36,7 @@ class Model:
     def __init__(self, arrays: storage.Arrays, provenance: Provenance) -> None:
         self.arrays = arrays
         self.provenance = provenance
-        self.index = dict(zip(arrays.features, range(len(arrays.features)), strict=True))
+        self._tables: _Tables | None = None
 
     @property
     def features(self) -> list[str]:
@@ -45,39 +46,59 @@ class Model:
     def temperature(self) -> float:
         return self.provenance.temperature
 
+    @property
+    def tables(self) -> _Tables:
+        """Lookups for classifying, built on first use from the arrays (which stay the
+        model's state: training fills them in after construction)."""
+        tables = self._tables
+        if tables is None:
+            tables = self._tables = _Tables(self.arrays)
+        return tables
+
+    def refresh(self) -> None:
+        """Rebuild the lookups from the arrays after they were written."""
+        self._tables = None
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Feature name -> its position."""
+        return dict(zip(self.arrays.features, range(len(self.arrays.features)), strict=True))
+
     def vector(self, f: Features) -> Vector:
         """Known features only: words and characters as unit-length log-TF-IDF blocks,
         first word and signals as 1.0."""
-        index, idf = self.index, self.arrays.idf
+        t = self.tables
+        idf = t.idf
         out: Vector = []
-        for counts in (f.words, f.chars):
+        for counts, index in ((f.words, t.words), (f.chars, t.chars)):
             block = []
             norm = 0.0
             for gram, tf in counts.items():
                 i = index.get(gram)
                 if i is not None:
-                    v = (1.0 + math.log(tf)) * idf[i] if tf > 1 else idf[i]
+                    v = (1.0 + log(tf)) * idf[i] if tf > 1 else idf[i]
                     block.append((i, v))
                     norm += v * v
             if block:
-                scale = 1.0 / math.sqrt(norm)
-                out.extend((i, v * scale) for i, v in block)
+                scale = 1.0 / sqrt(norm)
+                out.extend([(i, v * scale) for i, v in block])
+        flags = t.flags
         for flag in f.flags:
-            i = index.get(flag)
+            i = flags.get(flag)
             if i is not None:
                 out.append((i, 1.0))
         return out
 
     def logits(self, vec: Vector) -> list[float]:
         """Uncalibrated score per kind, in `KINDS` order."""
-        w = self.arrays.weights
+        rows = self.tables.rows
         b = self.arrays.bias
         z0, z1, z2 = b[0], b[1], b[2]
         for i, v in vec:
-            j = 3 * i
-            z0 += w[j] * v
-            z1 += w[j + 1] * v
-            z2 += w[j + 2] * v
+            w0, w1, w2 = rows[i]
+            z0 += w0 * v
+            z1 += w1 * v
+            z2 += w2 * v
         return [z0, z1, z2]
 
     def probabilities(self, logits: list[float]) -> list[float]:
@@ -119,6 +140,28 @@ def empty(features: list[str], provenance: Provenance) -> Model:
         df=array("i", bytes(4 * n)),
     )
     return Model(arrays, provenance)
+
+
+class _Tables:
+    """The arrays as the classifier reads them: per feature family a dict from the name
+    (without its prefix) to the position, idf as a list, and each feature's row of weights
+    as a tuple (one lookup instead of four array reads per feature)."""
+
+    def __init__(self, arrays: storage.Arrays) -> None:
+        self.words: dict[str, int] = {}
+        self.chars: dict[str, int] = {}
+        self.flags: dict[str, int] = {}
+        families = {WORD: self.words, CHARS: self.chars}
+        for i, name in enumerate(arrays.features):
+            family = families.get(name[:2])
+            if family is None:
+                self.flags[name] = i
+            else:
+                family[name[2:]] = i
+        self.idf: list[float] = arrays.idf.tolist()
+        w = arrays.weights.tolist()
+        rows = zip(w[0::3], w[1::3], w[2::3], strict=True)
+        self.rows: list[tuple[float, float, float]] = list(rows)
 
 
 _loaded: dict[Path, Model] = {}

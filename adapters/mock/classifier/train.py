@@ -222,7 +222,7 @@ def _vocabulary(docs: list[_Doc], prior: Model | None, min_df: int) -> tuple[lis
 
 
 def _names(f: Features) -> set[str]:
-    return set(f.words) | set(f.chars) | set(f.flags)
+    return f.names()
 
 
 def _fit(
@@ -283,6 +283,7 @@ def _fit(
     model.arrays.weights[:] = _floats(w.ravel())
     model.arrays.bias[:] = _floats(b)
     model.arrays.precision[:] = _floats(np.concatenate([prec_w.ravel(), prec_b]))
+    model.refresh()
     return model
 
 
