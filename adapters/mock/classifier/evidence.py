@@ -22,7 +22,6 @@ from adapters.mock.classifier.features import (
     WORD,
     Features,
     extract,
-    grams_of,
 )
 from adapters.mock.classifier.model import Model
 from adapters.mock.classifier.schema import KINDS, Evidence, Kind
@@ -41,10 +40,12 @@ class Analysis:
     """The model's view of one ticket: features, scores, calibrated probabilities."""
 
     features: Features
-    vector: list[tuple[int, float]]
+    vector: list[tuple[int, float]]  # words, then characters, then flags
     probabilities: list[float]
     model: Model
     ranked: list[int]  # kind indices, most probable first (ties to the `KINDS` order)
+    n_words: int = 0  # entries of `vector` that are words
+    n_chars: int = 0  # and then characters
 
     @property
     def known(self) -> int:
@@ -62,39 +63,63 @@ class Quoted(NamedTuple):
 
 def analyse(text: str, model: Model) -> Analysis:
     features = extract(text)
-    vector = model.vector(features)
-    p = model.probabilities(model.logits(vector))
-    ranked = sorted(range(len(KINDS)), key=lambda k: -p[k])
-    return Analysis(features, vector, p, model, ranked)
+    vector, logits, n_words, n_chars = model.score(features)
+    p = model.probabilities(logits)
+    ranked = sorted(range(len(KINDS)), key=p.__getitem__, reverse=True)
+    return Analysis(features, vector, p, model, ranked, n_words, n_chars)
 
 
-def ranked_contributions(a: Analysis, k: int, sign: int = 0) -> list[tuple[float, str, str]]:
+def ranked_contributions(
+    a: Analysis, k: int, sign: int = 0, limit: int | None = None
+) -> list[tuple[float, str, str]]:
     """(weight, feature prefix, key) for kind index k, largest |weight| first: `sign` 1
-    only for, -1 only against. Characters are summed per title word. Nothing is quoted."""
-    rows = a.model.tables.rows
-    names = a.model.features
-    chars: list[tuple[int, float]] = []
-    raw: list[tuple[float, str, str]] = []
-    for i, v in a.vector:
+    only for, -1 only against; the first `limit`. Characters are summed per title word.
+    Nothing is quoted, and only the items returned are named."""
+    model = a.model
+    rows = model.tables.rows
+    vector = a.vector
+    end_words = a.n_words
+    end_chars = end_words + a.n_chars
+    found: list[tuple[float, int]] = []  # (weight, feature index), words and flags
+    for i, v in vector[:end_words]:
         weight = v * rows[i][k]
-        name = names[i]
-        if name[0] == "c":
-            chars.append((i, weight))
-        elif weight != 0.0 and weight * sign >= 0.0:
-            raw.append((weight, name[:2], name[2:]))
-    if chars:
-        for word, weight in _per_title_word(a, chars).items():
-            if weight != 0.0 and weight * sign >= 0.0:
-                raw.append((weight, CHARS, word))
-    raw.sort(key=lambda r: -abs(r[0]))
-    return raw
+        if weight * sign >= 0.0 and weight != 0.0:
+            found.append((weight, i))
+    for i, v in vector[end_chars:]:
+        weight = v * rows[i][k]
+        if weight * sign >= 0.0 and weight != 0.0:
+            found.append((weight, i))
+    per_word: dict[str, float] = {}
+    if end_chars > end_words:
+        owner = _owners(a)
+        for i, v in vector[end_words:end_chars]:
+            word = owner.get(i)
+            if word is not None:
+                per_word[word] = per_word.get(word, 0.0) + v * rows[i][k]
+    raw: list[tuple[float, int, str]] = [(w, i, "") for w, i in found]
+    raw.extend((w, -1, word) for word, w in per_word.items() if w * sign >= 0.0 and w != 0.0)
+    if sign > 0:
+        raw.sort(reverse=True)
+    elif sign < 0:
+        raw.sort()
+    else:
+        raw.sort(key=lambda r: -abs(r[0]))
+    names = model.features
+    out = []
+    for weight, i, word in raw[:limit]:
+        if i < 0:
+            out.append((weight, CHARS, word))
+        else:
+            name = names[i]
+            out.append((weight, name[:2], name[2:]))
+    return out
 
 
 def quoted(a: Analysis, kind: Kind, sign: int = 0, limit: int | None = None) -> list[Quoted]:
     """The strongest `limit` contributions to `kind`, quoted as the ticket wrote them."""
-    raw = ranked_contributions(a, _KIND_INDEX[kind], sign)
+    raw = ranked_contributions(a, _KIND_INDEX[kind], sign, limit)
     quote = _Quoter(a.features)
-    return [quote(weight, prefix, key) for weight, prefix, key in raw[:limit]]
+    return [quote(weight, prefix, key) for weight, prefix, key in raw]
 
 
 def contributions(
@@ -109,19 +134,15 @@ def contributions(
     ]
 
 
-def _per_title_word(a: Analysis, chars: list[tuple[int, float]]) -> dict[str, float]:
-    """Character n-gram contributions summed per title word (shared n-grams split evenly)."""
-    owners: dict[str, list[str]] = {}
-    for word in dict.fromkeys(a.features.title_words):
-        for gram in dict.fromkeys(grams_of(word)):
-            owners.setdefault(gram, []).append(word)
-    names = a.model.features
-    out: dict[str, float] = {}
-    for i, weight in chars:
-        words = owners.get(names[i][2:], ())
-        for word in words:
-            out[word] = out.get(word, 0.0) + weight / len(words)
-    return out
+def _owners(a: Analysis) -> dict[int, str]:
+    """Each known character n-gram of the title (by position) -> the first title word it
+    occurs in."""
+    owner: dict[int, str] = {}
+    tables = a.model.tables
+    for word in a.features.title_words:
+        for i in tables.known_chars(word):
+            owner.setdefault(i, word)
+    return owner
 
 
 class _Quoter:

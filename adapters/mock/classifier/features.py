@@ -13,8 +13,6 @@ and normalises them with the statistics of the data the model was trained on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from adapters.mock.classifier.signals import Hit, find
 from adapters.mock.classifier.text import Ticket, split, tokens
 
@@ -25,17 +23,45 @@ _GRAMS: dict[str, tuple[str, ...]] = {}
 _GRAMS_MAX = 100_000
 
 
-@dataclass(frozen=True, slots=True)
 class Features:
-    """One ticket's raw features, and the signal hits behind the `s:` ones."""
+    """One ticket's raw features, and the signal hits behind the `s:` ones.
 
-    ticket: Ticket
-    original: str
-    words: dict[str, int]  # word n-gram -> count ("a" or "a b"), without the `w:` prefix
-    chars: dict[str, int]  # title character n-gram -> count, without the `c:` prefix
-    flags: tuple[str, ...]  # whole feature names: `s:` signals and the `f:` first word
-    hits: tuple[Hit, ...]
-    title_words: tuple[str, ...]
+    The classifier reads `tokens` and `title_words` directly (looking up only what the model
+    knows); `words` and `chars`, every n-gram with its count, are for training."""
+
+    __slots__ = ("_chars", "_words", "flags", "hits", "original", "ticket", "title_words", "tokens")
+
+    def __init__(
+        self,
+        ticket: Ticket,
+        original: str,
+        tokens: list[str],
+        title_words: tuple[str, ...],
+        flags: tuple[str, ...],
+        hits: tuple[Hit, ...],
+    ) -> None:
+        self.ticket = ticket
+        self.original = original
+        self.tokens = tokens
+        self.title_words = title_words
+        self.flags = flags  # whole feature names: `s:` signals and the `f:` first word
+        self.hits = hits
+        self._words: dict[str, int] | None = None
+        self._chars: dict[str, int] | None = None
+
+    @property
+    def words(self) -> dict[str, int]:
+        """Word n-gram -> count ("a" or "a b"), without the `w:` prefix."""
+        if self._words is None:
+            self._words = word_grams(self.tokens)
+        return self._words
+
+    @property
+    def chars(self) -> dict[str, int]:
+        """Title character n-gram -> count, without the `c:` prefix."""
+        if self._chars is None:
+            self._chars = char_grams(self.title_words)
+        return self._chars
 
     def names(self) -> set[str]:
         """Every feature name of the ticket, prefixed as the model file stores them."""
@@ -50,25 +76,26 @@ def extract(text: str) -> Features:
     ticket = split(text if isinstance(text, str) else str(text))
     lowered = ticket.lowered
     original = ticket.full if len(ticket.title) + len(ticket.body) + 1 == len(lowered) else lowered
-    words = tokens(lowered)
-    counts: dict[str, int] = {}
-    get = counts.get
-    for w in words:
-        counts[w] = get(w, 0) + 1
-    prev = None
-    for w in words:
-        if prev is not None:
-            gram = f"{prev} {w}"
-            counts[gram] = get(gram, 0) + 1
-        prev = w
     hits = tuple(find(ticket, original))
     title_words = tuple(tokens(ticket.title.lower()))
     flags = [SIGNAL + h.signal.name for h in hits]
     if title_words:
         flags.append(FIRST + title_words[0])
-    return Features(
-        ticket, original, counts, char_grams(title_words), tuple(flags), hits, title_words
-    )
+    return Features(ticket, original, tokens(lowered), title_words, tuple(flags), hits)
+
+
+def word_grams(words: list[str]) -> dict[str, int]:
+    """Unigrams and bigrams ("a b") with their counts."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    prev = None
+    for w in words:
+        counts[w] = get(w, 0) + 1
+        if prev is not None:
+            gram = f"{prev} {w}"
+            counts[gram] = get(gram, 0) + 1
+        prev = w
+    return counts
 
 
 def char_grams(words: tuple[str, ...] | list[str]) -> dict[str, int]:

@@ -72,23 +72,27 @@ def alternatives(source: str) -> list[str]:
 class Scanner:
     """Finds, in one regex pass, which of many literals occur in a text.
 
-    The literals are compiled into one trie-shaped pattern inside a lookahead, so every
-    position is tried and the longest literal starting there is reported. Every literal that
-    starts at the same position is a prefix of that longest one, so `keys_for` maps each
-    literal to the keys of it and of all its prefixes: no occurrence is missed.
+    Each literal is cut to its first `WIDTH` characters (a text holding a literal holds its
+    start: the check gets a little weaker, the pattern much smaller). The cut literals are
+    compiled into one trie-shaped pattern inside a lookahead, so every position is tried and
+    the longest literal starting there is reported. Every literal that starts at the same
+    position is a prefix of that longest one, so `keys_for` maps each literal to the keys of
+    it and of all its prefixes: no occurrence is missed.
     """
+
+    WIDTH = 8
 
     def __init__(self, needs_by_key: Sequence[tuple[int, frozenset[str]]]) -> None:
         owners: dict[str, set[int]] = {}
         for key, literals in needs_by_key:
-            for literal in literals:
+            for literal in {s[: self.WIDTH] for s in literals}:
                 owners.setdefault(literal, set()).add(key)
-        self.keys_for: dict[str, frozenset[int]] = {
-            literal: frozenset(
-                k for prefix, keys in owners.items() if literal.startswith(prefix) for k in keys
-            )
-            for literal in owners
-        }
+        self.keys_for: dict[str, frozenset[int]] = {}
+        for literal in owners:
+            keys: set[int] = set()
+            for end in range(1, len(literal) + 1):
+                keys.update(owners.get(literal[:end], ()))
+            self.keys_for[literal] = frozenset(keys)
         self.pattern = re.compile(f"(?=({_trie(owners)}))", re.DOTALL) if owners else None
 
     def keys(self, text: str) -> set[int]:

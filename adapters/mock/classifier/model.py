@@ -18,7 +18,7 @@ from math import log, sqrt
 from pathlib import Path
 
 from adapters.mock.classifier import storage
-from adapters.mock.classifier.features import CHARS, WORD, Features
+from adapters.mock.classifier.features import CHARS, WORD, Features, grams_of
 from adapters.mock.classifier.provenance import Provenance
 from adapters.mock.classifier.schema import KINDS
 
@@ -89,6 +89,63 @@ class Model:
                 out.append((i, 1.0))
         return out
 
+    def score(self, f: Features) -> tuple[Vector, list[float], int, int]:
+        """`vector(f)` and its `logits` in one pass (the classifying path), with the number
+        of word and of character entries at the vector's start (then come the flags).
+
+        Reads the tokens directly and counts only the n-grams the model knows."""
+        t = self.tables
+        words, idf, rows = t.words, t.idf, t.rows
+        known: dict[int, int] = {}
+        get = known.get
+        prev = None
+        for w in f.tokens:
+            i = words.get(w)
+            if i is not None:
+                known[i] = get(i, 0) + 1
+            if prev is not None:
+                i = words.get(f"{prev} {w}")
+                if i is not None:
+                    known[i] = get(i, 0) + 1
+            prev = w
+        chars: dict[int, int] = {}
+        get = chars.get
+        for w in f.title_words:
+            for i in t.known_chars(w):
+                chars[i] = get(i, 0) + 1
+        b = self.arrays.bias
+        z0, z1, z2 = b[0], b[1], b[2]
+        out: Vector = []
+        sizes = []
+        for counts in (known, chars):
+            block = []
+            norm = s0 = s1 = s2 = 0.0
+            for i, tf in counts.items():
+                v = (1.0 + log(tf)) * idf[i] if tf > 1 else idf[i]
+                block.append((i, v))
+                norm += v * v
+                w0, w1, w2 = rows[i]
+                s0 += w0 * v
+                s1 += w1 * v
+                s2 += w2 * v
+            if block:
+                scale = 1.0 / sqrt(norm)
+                z0 += s0 * scale
+                z1 += s1 * scale
+                z2 += s2 * scale
+                out.extend([(i, v * scale) for i, v in block])
+            sizes.append(len(block))
+        flags = t.flags
+        for flag in f.flags:
+            i = flags.get(flag)
+            if i is not None:
+                out.append((i, 1.0))
+                w0, w1, w2 = rows[i]
+                z0 += w0
+                z1 += w1
+                z2 += w2
+        return out, [z0, z1, z2], sizes[0], sizes[1]
+
     def logits(self, vec: Vector) -> list[float]:
         """Uncalibrated score per kind, in `KINDS` order."""
         rows = self.tables.rows
@@ -158,12 +215,26 @@ class _Tables:
                 self.flags[name] = i
             else:
                 family[name[2:]] = i
+        self._word_chars: dict[str, tuple[int, ...]] = {}
         self.idf: list[float] = arrays.idf.tolist()
         w = arrays.weights.tolist()
         rows = zip(w[0::3], w[1::3], w[2::3], strict=True)
         self.rows: list[tuple[float, float, float]] = list(rows)
 
+    def known_chars(self, word: str) -> tuple[int, ...]:
+        """The positions of a word's character n-grams the model knows, with repeats
+        (kept per word, bounded)."""
+        found = self._word_chars.get(word)
+        if found is None:
+            chars = self.chars
+            found = tuple(i for g in grams_of(word) if (i := chars.get(g)) is not None)
+            if len(self._word_chars) >= _WORD_CHARS_MAX:
+                self._word_chars.clear()
+            self._word_chars[word] = found
+        return found
 
+
+_WORD_CHARS_MAX = 50_000
 _loaded: dict[Path, Model] = {}
 _lock = threading.Lock()
 

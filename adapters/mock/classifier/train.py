@@ -143,7 +143,7 @@ def cross_validate(
             if fold_of[i] == fold:
                 for view in views:
                     text = e.text if view == "full" else title_of(e.text)
-                    logits[view][i] = model.logits(model.vector(_extract(text, cache)))
+                    logits[view][i] = model.score(_extract(text, cache))[1]
     labels = [KINDS.index(e.label) for e in examples]
     pooled = [z for v in views for z in logits[v]]
     temperature = fit_temperature(pooled, labels * len(views))
