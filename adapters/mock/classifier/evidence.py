@@ -40,17 +40,18 @@ class Analysis:
     """The model's view of one ticket: features, scores, calibrated probabilities."""
 
     features: Features
-    vector: list[tuple[int, float]]  # words, then characters, then flags
+    vector: list[tuple[int, float]]  # known words, then flags (first word, signals)
     probabilities: list[float]
     model: Model
     ranked: list[int]  # kind indices, most probable first (ties to the `KINDS` order)
-    n_words: int = 0  # entries of `vector` that are words
-    n_chars: int = 0  # and then characters
+    n_words: int  # entries of `vector` that are words
+    chars: list[tuple[str, tuple[float, float, float]]]  # title word, its characters per kind
+    n_chars: int  # known character n-grams of the title
 
     @property
     def known(self) -> int:
         """How many of the ticket's words, characters and signals the model knows."""
-        return len(self.vector)
+        return len(self.vector) + self.n_chars
 
 
 class Quoted(NamedTuple):
@@ -63,10 +64,12 @@ class Quoted(NamedTuple):
 
 def analyse(text: str, model: Model) -> Analysis:
     features = extract(text)
-    vector, logits, n_words, n_chars = model.score(features)
-    p = model.probabilities(logits)
+    scored = model.score(features)
+    p = model.probabilities(scored.logits)
     ranked = sorted(range(len(KINDS)), key=p.__getitem__, reverse=True)
-    return Analysis(features, vector, p, model, ranked, n_words, n_chars)
+    return Analysis(
+        features, scored.vector, p, model, ranked, scored.n_words, scored.chars, scored.n_chars
+    )
 
 
 def ranked_contributions(
@@ -77,27 +80,15 @@ def ranked_contributions(
     Nothing is quoted, and only the items returned are named."""
     model = a.model
     rows = model.tables.rows
-    vector = a.vector
-    end_words = a.n_words
-    end_chars = end_words + a.n_chars
-    found: list[tuple[float, int]] = []  # (weight, feature index), words and flags
-    for i, v in vector[:end_words]:
+    raw: list[tuple[float, int, str]] = []  # (weight, feature index or -1, title word)
+    for i, v in a.vector:
         weight = v * rows[i][k]
         if weight * sign >= 0.0 and weight != 0.0:
-            found.append((weight, i))
-    for i, v in vector[end_chars:]:
-        weight = v * rows[i][k]
+            raw.append((weight, i, ""))
+    for word, per_kind in a.chars:
+        weight = per_kind[k]
         if weight * sign >= 0.0 and weight != 0.0:
-            found.append((weight, i))
-    per_word: dict[str, float] = {}
-    if end_chars > end_words:
-        owner = _owners(a)
-        for i, v in vector[end_words:end_chars]:
-            word = owner.get(i)
-            if word is not None:
-                per_word[word] = per_word.get(word, 0.0) + v * rows[i][k]
-    raw: list[tuple[float, int, str]] = [(w, i, "") for w, i in found]
-    raw.extend((w, -1, word) for word, w in per_word.items() if w * sign >= 0.0 and w != 0.0)
+            raw.append((weight, -1, word))
     if sign > 0:
         raw.sort(reverse=True)
     elif sign < 0:
@@ -132,17 +123,6 @@ def contributions(
         Evidence(feature=q.feature, phrase=q.phrase, weight=q.weight)
         for q in quoted(a, kind, sign, limit)
     ]
-
-
-def _owners(a: Analysis) -> dict[int, str]:
-    """Each known character n-gram of the title (by position) -> the first title word it
-    occurs in."""
-    owner: dict[int, str] = {}
-    tables = a.model.tables
-    for word in a.features.title_words:
-        for i in tables.known_chars(word):
-            owner.setdefault(i, word)
-    return owner
 
 
 class _Quoter:

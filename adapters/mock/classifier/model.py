@@ -16,6 +16,7 @@ import threading
 from array import array
 from math import log, sqrt
 from pathlib import Path
+from typing import NamedTuple
 
 from adapters.mock.classifier import storage
 from adapters.mock.classifier.features import CHARS, WORD, Features, grams_of
@@ -26,6 +27,17 @@ WEIGHTS = Path(__file__).with_name("weights") / "triage.model"
 K = len(KINDS)
 
 Vector = list[tuple[int, float]]  # (feature index, value), as `Model.vector` builds it
+
+
+class Scored(NamedTuple):
+    """One ticket scored: word and flag entries of its vector (words first), logits, and
+    per title word its character contribution per kind (already scaled)."""
+
+    vector: Vector
+    logits: list[float]
+    n_words: int
+    chars: list[tuple[str, tuple[float, float, float]]]
+    n_chars: int  # known character n-grams of the title, with repeats
 
 
 class Model:
@@ -65,23 +77,33 @@ class Model:
         return dict(zip(self.arrays.features, range(len(self.arrays.features)), strict=True))
 
     def vector(self, f: Features) -> Vector:
-        """Known features only: words and characters as unit-length log-TF-IDF blocks,
-        first word and signals as 1.0."""
+        """Known features only: words as a unit-length log-TF-IDF block, title characters
+        as TF-IDF scaled by 1/sqrt(sum of TF * idf^2) (a norm that adds up per word, so
+        classifying can keep one sum per word), first word and signals as 1.0."""
         t = self.tables
         idf = t.idf
         out: Vector = []
-        for counts, index in ((f.words, t.words), (f.chars, t.chars)):
-            block = []
-            norm = 0.0
-            for gram, tf in counts.items():
-                i = index.get(gram)
-                if i is not None:
-                    v = (1.0 + log(tf)) * idf[i] if tf > 1 else idf[i]
-                    block.append((i, v))
-                    norm += v * v
-            if block:
-                scale = 1.0 / sqrt(norm)
-                out.extend([(i, v * scale) for i, v in block])
+        block = []
+        norm = 0.0
+        for gram, tf in f.words.items():
+            i = t.words.get(gram)
+            if i is not None:
+                v = (1.0 + log(tf)) * idf[i] if tf > 1 else idf[i]
+                block.append((i, v))
+                norm += v * v
+        if block:
+            scale = 1.0 / sqrt(norm)
+            out.extend([(i, v * scale) for i, v in block])
+        block = []
+        norm = 0.0
+        for gram, tf in f.chars.items():
+            i = t.chars.get(gram)
+            if i is not None:
+                block.append((i, tf * idf[i]))
+                norm += tf * idf[i] * idf[i]
+        if block:
+            scale = 1.0 / sqrt(norm)
+            out.extend([(i, v * scale) for i, v in block])
         flags = t.flags
         for flag in f.flags:
             i = flags.get(flag)
@@ -89,9 +111,9 @@ class Model:
                 out.append((i, 1.0))
         return out
 
-    def score(self, f: Features) -> tuple[Vector, list[float], int, int]:
-        """`vector(f)` and its `logits` in one pass (the classifying path), with the number
-        of word and of character entries at the vector's start (then come the flags).
+    def score(self, f: Features) -> Scored:
+        """The logits of `vector(f)` (the classifying path), with the word and flag entries
+        of the vector and each title word's character contribution per kind.
 
         Reads the tokens directly and counts only the n-grams the model knows."""
         t = self.tables
@@ -108,19 +130,13 @@ class Model:
                 if i is not None:
                     known[i] = get(i, 0) + 1
             prev = w
-        chars: dict[int, int] = {}
-        get = chars.get
-        for w in f.title_words:
-            for i in t.known_chars(w):
-                chars[i] = get(i, 0) + 1
         b = self.arrays.bias
         z0, z1, z2 = b[0], b[1], b[2]
         out: Vector = []
-        sizes = []
-        for counts in (known, chars):
+        if known:
             block = []
             norm = s0 = s1 = s2 = 0.0
-            for i, tf in counts.items():
+            for i, tf in known.items():
                 v = (1.0 + log(tf)) * idf[i] if tf > 1 else idf[i]
                 block.append((i, v))
                 norm += v * v
@@ -128,13 +144,34 @@ class Model:
                 s0 += w0 * v
                 s1 += w1 * v
                 s2 += w2 * v
-            if block:
-                scale = 1.0 / sqrt(norm)
-                z0 += s0 * scale
-                z1 += s1 * scale
-                z2 += s2 * scale
-                out.extend([(i, v * scale) for i, v in block])
-            sizes.append(len(block))
+            scale = 1.0 / sqrt(norm)
+            z0 += s0 * scale
+            z1 += s1 * scale
+            z2 += s2 * scale
+            out = [(i, v * scale) for i, v in block]
+        n_words = len(out)
+        counts: dict[str, int] = {}
+        for w in f.title_words:
+            counts[w] = counts.get(w, 0) + 1
+        chars: list[tuple[str, tuple[float, float, float]]] = []
+        n_chars = 0
+        parts = []
+        q = 0.0
+        for w, n in counts.items():
+            summary = t.char_summary(w)
+            if summary[4]:
+                q += n * summary[0]
+                n_chars += n * summary[4]
+                parts.append((w, n, summary))
+        if parts:
+            scale = 1.0 / sqrt(q)
+            for w, n, (_, c0, c1, c2, _) in parts:
+                m = n * scale
+                c0, c1, c2 = c0 * m, c1 * m, c2 * m
+                chars.append((w, (c0, c1, c2)))
+                z0 += c0
+                z1 += c1
+                z2 += c2
         flags = t.flags
         for flag in f.flags:
             i = flags.get(flag)
@@ -144,7 +181,7 @@ class Model:
                 z0 += w0
                 z1 += w1
                 z2 += w2
-        return out, [z0, z1, z2], sizes[0], sizes[1]
+        return Scored(out, [z0, z1, z2], n_words, chars, n_chars)
 
     def logits(self, vec: Vector) -> list[float]:
         """Uncalibrated score per kind, in `KINDS` order."""
@@ -215,22 +252,34 @@ class _Tables:
                 self.flags[name] = i
             else:
                 family[name[2:]] = i
-        self._word_chars: dict[str, tuple[int, ...]] = {}
+        self._word_chars: dict[str, tuple[float, float, float, float, int]] = {}
         self.idf: list[float] = arrays.idf.tolist()
         w = arrays.weights.tolist()
         rows = zip(w[0::3], w[1::3], w[2::3], strict=True)
         self.rows: list[tuple[float, float, float]] = list(rows)
 
-    def known_chars(self, word: str) -> tuple[int, ...]:
-        """The positions of a word's character n-grams the model knows, with repeats
-        (kept per word, bounded)."""
+    def char_summary(self, word: str) -> tuple[float, float, float, float, int]:
+        """For one word's character n-grams the model knows (with repeats): the sum of
+        idf^2, the sum of idf * weight per kind, and how many there are. Kept per word
+        (bounded): a word's characters cost one lookup after its first time."""
         found = self._word_chars.get(word)
         if found is None:
-            chars = self.chars
-            found = tuple(i for g in grams_of(word) if (i := chars.get(g)) is not None)
+            chars, idf, rows = self.chars, self.idf, self.rows
+            q = c0 = c1 = c2 = 0.0
+            n = 0
+            for g in grams_of(word):
+                i = chars.get(g)
+                if i is not None:
+                    d = idf[i]
+                    w0, w1, w2 = rows[i]
+                    q += d * d
+                    c0 += d * w0
+                    c1 += d * w1
+                    c2 += d * w2
+                    n += 1
             if len(self._word_chars) >= _WORD_CHARS_MAX:
                 self._word_chars.clear()
-            self._word_chars[word] = found
+            found = self._word_chars[word] = (q, c0, c1, c2, n)
         return found
 
 
