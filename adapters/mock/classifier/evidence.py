@@ -140,16 +140,14 @@ class _Quoter:
         return Quoted(_FEATURE[prefix], self.words(key), weight)
 
     def words(self, phrase: str) -> str:
-        """Where the ticket has `phrase` with single spaces, else the first place its tokens
-        occur in a row; as written."""
-        found = self._literal(phrase)
-        if found is not None:
-            return found
+        """The first place the tokens of `phrase` occur in a row, as written."""
+        want = phrase.split(" ")
+        if want[0] != NUMBER:
+            return self._walk(want) or phrase
         if self.spans is None:
             self.spans = _spans(self.f)
             for n, (token, _, _) in enumerate(self.spans):
                 self.at.setdefault(token, []).append(n)
-        want = phrase.split(" ")
         spans = self.spans
         for i in self.at.get(want[0], ()):
             last = i + len(want) - 1
@@ -157,26 +155,35 @@ class _Quoter:
                 return " ".join(self.f.original[spans[i][1] : spans[last][2]].split())
         return phrase
 
-    def _literal(self, phrase: str) -> str | None:
-        """The phrase where the ticket has it with single spaces, on token boundaries;
-        None when it is not there like that (then the token positions decide)."""
-        if NUMBER in phrase.split(" "):
-            return None
+    def _walk(self, want: list[str]) -> str | None:
+        """Find the first token with `str.find` (checking it starts a token and is one),
+        then read the next tokens from there; None if the tokens never occur in a row."""
         text = self.f.ticket.lowered
-        at = text.find(phrase)
+        first = want[0]
+        size = len(text)
+        at = text.find(first)
         while at >= 0:
-            end = at + len(phrase)
             before = text[at - 1] if at else " "
-            after = text[end] if end < len(text) else " "
-            starts = before not in _TOKEN_CHARS and not (
+            if before not in _TOKEN_CHARS and not (
                 before == "'" and at >= 2 and text[at - 2] in _TOKEN_CHARS
-            )
-            ends = after not in _TOKEN_CHARS and not (
-                after == "'" and end + 1 < len(text) and text[end + 1] in _LETTERS
-            )
-            if starts and ends:
-                return self.f.original[at:end]
-            at = text.find(phrase, at + 1)
+            ):
+                m = _TOKEN_SPAN.match(text, at)
+                if m is not None and m.group() == first:
+                    end = m.end()
+                    for w in want[1:]:
+                        pos = end
+                        while pos < size and text[pos] not in _TOKEN_CHARS:
+                            pos += 1
+                        m = _TOKEN_SPAN.match(text, pos)
+                        if m is None:
+                            break
+                        token = m.group()
+                        if (NUMBER if token.isdigit() else token) != w:
+                            break
+                        end = m.end()
+                    else:
+                        return " ".join(self.f.original[at:end].split())
+            at = text.find(first, at + 1)
         return None
 
 
