@@ -8,8 +8,9 @@ Every score is on tickets the scored model never trained on:
   model) and is scored on its own fold, twice: on the whole text, and on the first line
   alone ("titles"). The titles are scored by that same fold model (trained on whole texts
   and their titles, as the shipped model is); no title of a scored fold is ever trained on.
-- The held-out tickets (`tests/data/triage_held-out`), never trained on: the shipped model
-  scores them through the CLI, `orchestrate triage --file ITEMS --json`.
+- The held-out tickets (`tests/data/triage_heldout.jsonl`), never trained on: the shipped
+  model scores them through the CLI, `orchestrate triage --file ITEMS --json`. Only
+  aggregates are printed for them (no per-ticket results).
 - The baseline (scikit-learn, the `train` extra): TF-IDF word 1-2-grams + logistic
   regression, trained on exactly the same tickets and weights on the same folds (whole
   texts, as the issue defines it), scored on the same views and sets.
@@ -20,6 +21,7 @@ the 1,800 dev tickets (median of `--repeat` runs). Prints PASS/FAIL for each tar
 
     python bench/triage_eval.py                 # everything (about a minute)
     python bench/triage_eval.py --no-cv         # held-out set and timing only
+    python bench/triage_eval.py --no-heldout    # CV and timing, the held-out set untouched
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ TARGET_HELDOUT = 0.90
 TARGET_MARGIN = 0.03
 TARGET_TOP_BUCKET = 0.97
 TARGET_SECONDS = 2.0
+TARGET_MS = 0.3
 
 
 @dataclass(frozen=True)
@@ -206,10 +209,9 @@ def heldout(own: list[Example], dev: list[Example], path: Path) -> tuple[list[Ro
         if "severity" in i
     ]
     agree = sum(a == b for a, b in severities)
+    # Aggregates only: per-ticket results on the held-out set are not printed, so that
+    # looking at them cannot creep into modelling decisions.
     print(f"\nheld-out severity agreement: {agree}/{len(severities)}")
-    for (want, got), item in zip(severities, [i for i in items if "severity" in i], strict=True):
-        if want != got:
-            print(f"  {item['id']}: labelled {want}, gate says {got}")
     train = dev + own
     pipe = baseline_fit(
         [e.text for e in train], [e.label for e in train], [e.weight for e in train]
@@ -217,9 +219,30 @@ def heldout(own: list[Example], dev: list[Example], path: Path) -> tuple[list[Ro
     base = baseline_rows(
         pipe, [i["id"] for i in items], [i["text"] for i in items], [i["label"] for i in items]
     )
-    misses = [r for r in ours if r.kind != r.label]
-    print(f"held-out misses (ours): {[(r.id, r.kind, round(r.confidence, 2)) for r in misses]}")
+    print(f"held-out misses (ours): {sum(r.kind != r.label for r in ours)} of {len(ours)}")
     return ours, base
+
+
+def in_process(texts: list[str]) -> tuple[list[float], list[float]]:
+    """Per-ticket `classify` wall times in this process, the model already loaded: a first
+    pass over the texts (per-word caches cold) and a second one (warm)."""
+    from adapters.mock.classifier import classify, shipped
+
+    shipped()
+    passes = []
+    for _ in range(2):
+        times = []
+        for text in texts:
+            start = time.perf_counter()
+            classify(text)
+            times.append(time.perf_counter() - start)
+        passes.append(times)
+    return passes[0], passes[1]
+
+
+def in_process_titles(items: list[dict[str, str]]) -> list[float]:
+    """Per-ticket `classify` wall times on the first lines alone (one-line tickets)."""
+    return in_process([title_of(i["text"]) for i in items])[1]
 
 
 def verdict(label: str, ok: bool, detail: str) -> bool:
@@ -233,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", type=Path, default=DEV, help="the shared dev set")
     parser.add_argument("--heldout", type=Path, default=HELDOUT, help="own held-out tickets")
     parser.add_argument("--no-cv", action="store_true", help="skip cross-validation")
+    parser.add_argument(
+        "--no-heldout", action="store_true", help="skip the held-out set (while developing)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="CLI timing runs (median)")
     args = parser.parse_args(argv)
 
@@ -268,26 +294,38 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
 
-    ours, base = heldout(own, dev, args.heldout)
-    report(f"held-out {args.heldout.name}, ours (shipped model, CLI)", ours)
-    report(f"held-out {args.heldout.name}, baseline", base)
-    f_ours, f_base = macro_f1(ours), macro_f1(base)
-    checks.append(
-        verdict(
-            f"held-out macro-F1 >= {TARGET_HELDOUT}",
-            f_ours >= TARGET_HELDOUT,
-            f"{f_ours:.3f} over {len(ours)} (baseline {f_base:.3f})",
+    if not args.no_heldout:
+        ours, base = heldout(own, dev, args.heldout)
+        report(f"held-out {args.heldout.name}, ours (shipped model, CLI)", ours)
+        report(f"held-out {args.heldout.name}, baseline", base)
+        f_ours, f_base = macro_f1(ours), macro_f1(base)
+        checks.append(
+            verdict(
+                f"held-out macro-F1 >= {TARGET_HELDOUT}",
+                f_ours >= TARGET_HELDOUT,
+                f"{f_ours:.3f} over {len(ours)} (baseline {f_base:.3f})",
+            )
         )
-    )
-    checks.append(
-        verdict(
-            f"held-out: at least {TARGET_MARGIN} above the baseline",
-            f_ours >= f_base + TARGET_MARGIN,
-            f"{f_ours - f_base:+.3f}",
+        checks.append(
+            verdict(
+                f"held-out: at least {TARGET_MARGIN} above the baseline",
+                f_ours >= f_base + TARGET_MARGIN,
+                f"{f_ours - f_base:+.3f}",
+            )
         )
-    )
 
     items = load(args.dev)
+    cold, warm = in_process([i["text"] for i in items])
+    checks.append(
+        verdict(
+            f"in-process classify, median per ticket <= {TARGET_MS} ms (second pass)",
+            statistics.median(warm) * 1e3 <= TARGET_MS,
+            f"first pass median {statistics.median(cold) * 1e3:.3f} ms, "
+            f"second pass median {statistics.median(warm) * 1e3:.3f} ms, "
+            f"p90 {sorted(warm)[len(warm) * 9 // 10] * 1e3:.3f} ms, "
+            f"titles alone median {statistics.median(in_process_titles(items)) * 1e3:.3f} ms",
+        )
+    )
     times = [triage_cli(items)[1] for _ in range(max(1, args.repeat))]
     median = statistics.median(times)
     checks.append(

@@ -159,3 +159,36 @@ def test_cross_validate_scores_unseen_folds_only() -> None:
     assert {v.view for v in cv.views} == {"full", "title"}
     assert all(len(v.predictions) == len(TINY) * 2 for v in cv.views)
     assert 0.0 <= cv.view("full").macro_f1 <= 1.0
+
+
+def _own_texts() -> list[str]:
+    out = []
+    for name in ("triage_tickets.jsonl", "triage_train_extra.jsonl"):
+        with (ROOT / "tests" / "data" / name).open(encoding="utf-8") as fh:
+            out += [json.loads(line)["text"] for line in fh if line.strip()]
+    return [*out, "", "İİİ error İ", "[P1] api down", "p2 - slow", "got a 503 from lb"]
+
+
+def test_the_classifying_path_scores_as_training_does() -> None:
+    """`Model.score` (tokens, known n-grams, per-word characters) equals the logits of
+    `Model.vector`, the features training fits."""
+    from adapters.mock.classifier.features import extract
+
+    model = shipped()
+    for text in _own_texts():
+        f = extract(text)
+        fast = model.score(f).logits
+        slow = model.logits(model.vector(f))
+        assert max(abs(a - b) for a, b in zip(fast, slow, strict=True)) < 1e-9, text
+
+
+def test_the_literal_scan_never_changes_a_signal() -> None:
+    """Skipping regexes whose literals are absent gives the same hits as running them all."""
+    from adapters.mock.classifier.signals import SIGNALS, find
+    from adapters.mock.classifier.text import split
+
+    for text in _own_texts():
+        ticket = split(text)
+        fired = {h.signal.name for h in find(ticket, ticket.lowered)}
+        every = {s.name for s in SIGNALS if s.pattern.search(ticket.lowered)}
+        assert fired - {"alert_name"} == every, text

@@ -6,66 +6,119 @@
 - the title's first word (`f:`): "Add …", "Support …" and "Crash …" open different tickets;
 - hand-written signals (`s:`, see `signals`), the readable evidence.
 
-Word and character counts are kept raw here; `model.Model.vector` weights and normalises them
-with the statistics of the data the model was trained on.
+Word and character counts are kept raw and without their prefix here (a bigram is "a b":
+tokens have no spaces, so it cannot collide with a unigram); `model.Model.vector` weights
+and normalises them with the statistics of the data the model was trained on.
 """
 
 from __future__ import annotations
-
-import itertools
-from dataclasses import dataclass
 
 from adapters.mock.classifier.signals import Hit, find
 from adapters.mock.classifier.text import Ticket, split, tokens
 
 WORD, CHARS, FIRST, SIGNAL = "w:", "c:", "f:", "s:"
 _CHAR_SIZES = (3, 4, 5)
+# Character n-grams of a word are the same every time: keep them (bounded, cleared if full).
+_GRAMS: dict[str, tuple[str, ...]] = {}
+_GRAMS_MAX = 100_000
 
 
-@dataclass(frozen=True)
 class Features:
-    """One ticket's raw features, and the signal hits behind the `s:` ones."""
+    """One ticket's raw features, and the signal hits behind the `s:` ones.
 
-    ticket: Ticket
-    original: str
-    words: dict[str, int]
-    chars: dict[str, int]
-    flags: tuple[str, ...]
-    hits: tuple[Hit, ...]
+    The classifier reads `tokens` and `title_words` directly (looking up only what the model
+    knows); `words` and `chars`, every n-gram with its count, are for training."""
+
+    __slots__ = ("_chars", "_words", "flags", "hits", "original", "ticket", "title_words", "tokens")
+
+    def __init__(
+        self,
+        ticket: Ticket,
+        original: str,
+        tokens: list[str],
+        title_words: tuple[str, ...],
+        flags: tuple[str, ...],
+        hits: tuple[Hit, ...],
+    ) -> None:
+        self.ticket = ticket
+        self.original = original
+        self.tokens = tokens
+        self.title_words = title_words
+        self.flags = flags  # whole feature names: `s:` signals and the `f:` first word
+        self.hits = hits
+        self._words: dict[str, int] | None = None
+        self._chars: dict[str, int] | None = None
+
+    @property
+    def words(self) -> dict[str, int]:
+        """Word n-gram -> count ("a" or "a b"), without the `w:` prefix."""
+        if self._words is None:
+            self._words = word_grams(self.tokens)
+        return self._words
+
+    @property
+    def chars(self) -> dict[str, int]:
+        """Title character n-gram -> count, without the `c:` prefix."""
+        if self._chars is None:
+            self._chars = char_grams(self.title_words)
+        return self._chars
+
+    def names(self) -> set[str]:
+        """Every feature name of the ticket, prefixed as the model file stores them."""
+        out = {WORD + g for g in self.words}
+        out.update(CHARS + g for g in self.chars)
+        out.update(self.flags)
+        return out
 
 
 def extract(text: str) -> Features:
     """All features of one ticket; deterministic and dependency-free."""
     ticket = split(text if isinstance(text, str) else str(text))
-    full = ticket.full
-    original = full if len(full) == len(ticket.lowered) else ticket.lowered
-    words = tokens(ticket.lowered)
-    counts: dict[str, int] = {}
-    for gram in _word_grams(words):
-        counts[gram] = counts.get(gram, 0) + 1
+    lowered = ticket.lowered
+    original = ticket.full if len(ticket.title) + len(ticket.body) + 1 == len(lowered) else lowered
     hits = tuple(find(ticket, original))
-    title_words = tokens(ticket.title.lower())
+    title_words = tuple(tokens(ticket.title.lower()))
     flags = [SIGNAL + h.signal.name for h in hits]
     if title_words:
         flags.append(FIRST + title_words[0])
-    return Features(ticket, original, counts, char_grams(title_words), tuple(flags), hits)
+    return Features(ticket, original, tokens(lowered), title_words, tuple(flags), hits)
 
 
-def _word_grams(words: list[str]) -> list[str]:
-    grams = [WORD + w for w in words]
-    grams.extend(f"{WORD}{a} {b}" for a, b in itertools.pairwise(words))
-    return grams
+def word_grams(words: list[str]) -> dict[str, int]:
+    """Unigrams and bigrams ("a b") with their counts."""
+    counts: dict[str, int] = {}
+    get = counts.get
+    prev = None
+    for w in words:
+        counts[w] = get(w, 0) + 1
+        if prev is not None:
+            gram = f"{prev} {w}"
+            counts[gram] = get(gram, 0) + 1
+        prev = w
+    return counts
 
 
-def char_grams(words: list[str]) -> dict[str, int]:
+def char_grams(words: tuple[str, ...] | list[str]) -> dict[str, int]:
     """Character n-grams within each word padded by spaces, like scikit-learn's char_wb."""
     counts: dict[str, int] = {}
+    get = counts.get
     for word in words:
+        for gram in grams_of(word):
+            counts[gram] = get(gram, 0) + 1
+    return counts
+
+
+def grams_of(word: str) -> tuple[str, ...]:
+    """The character 3- to 5-grams of one word padded by spaces, in order, with repeats."""
+    found = _GRAMS.get(word)
+    if found is None:
         padded = f" {word} "
+        out: list[str] = []
         for n in _CHAR_SIZES:
-            for i in range(len(padded) - n + 1):
-                gram = CHARS + padded[i : i + n]
-                counts[gram] = counts.get(gram, 0) + 1
+            out.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
             if len(padded) <= n:
                 break
-    return counts
+        if len(_GRAMS) >= _GRAMS_MAX:
+            _GRAMS.clear()
+        found = _GRAMS[word] = tuple(out)
+    return found

@@ -14,10 +14,12 @@ from __future__ import annotations
 import math
 import threading
 from array import array
+from math import log, sqrt
 from pathlib import Path
+from typing import NamedTuple
 
 from adapters.mock.classifier import storage
-from adapters.mock.classifier.features import Features
+from adapters.mock.classifier.features import CHARS, WORD, Features, grams_of
 from adapters.mock.classifier.provenance import Provenance
 from adapters.mock.classifier.schema import KINDS
 
@@ -25,6 +27,17 @@ WEIGHTS = Path(__file__).with_name("weights") / "triage.model"
 K = len(KINDS)
 
 Vector = list[tuple[int, float]]  # (feature index, value), as `Model.vector` builds it
+
+
+class Scored(NamedTuple):
+    """One ticket scored: word and flag entries of its vector (words first), logits, and
+    per title word its character contribution per kind (already scaled)."""
+
+    vector: Vector
+    logits: list[float]
+    n_words: int
+    chars: list[tuple[str, tuple[float, float, float]]]
+    n_chars: int  # known character n-grams of the title, with repeats
 
 
 class Model:
@@ -35,7 +48,7 @@ class Model:
     def __init__(self, arrays: storage.Arrays, provenance: Provenance) -> None:
         self.arrays = arrays
         self.provenance = provenance
-        self.index = dict(zip(arrays.features, range(len(arrays.features)), strict=True))
+        self._tables: _Tables | None = None
 
     @property
     def features(self) -> list[str]:
@@ -45,39 +58,141 @@ class Model:
     def temperature(self) -> float:
         return self.provenance.temperature
 
+    @property
+    def tables(self) -> _Tables:
+        """Lookups for classifying, built on first use from the arrays (which stay the
+        model's state: training fills them in after construction)."""
+        tables = self._tables
+        if tables is None:
+            tables = self._tables = _Tables(self.arrays)
+        return tables
+
+    def refresh(self) -> None:
+        """Rebuild the lookups from the arrays after they were written."""
+        self._tables = None
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Feature name -> its position."""
+        return dict(zip(self.arrays.features, range(len(self.arrays.features)), strict=True))
+
     def vector(self, f: Features) -> Vector:
-        """Known features only: words and characters as unit-length log-TF-IDF blocks,
-        first word and signals as 1.0."""
-        index, idf = self.index, self.arrays.idf
+        """Known features only: words as a unit-length log-TF-IDF block, title characters
+        as TF-IDF scaled by 1/sqrt(sum of TF * idf^2) (a norm that adds up per word, so
+        classifying can keep one sum per word), first word and signals as 1.0."""
+        t = self.tables
+        idf = t.idf
         out: Vector = []
-        for counts in (f.words, f.chars):
-            block = []
-            norm = 0.0
-            for gram, tf in counts.items():
-                i = index.get(gram)
-                if i is not None:
-                    v = (1.0 + math.log(tf)) * idf[i] if tf > 1 else idf[i]
-                    block.append((i, v))
-                    norm += v * v
-            if block:
-                scale = 1.0 / math.sqrt(norm)
-                out.extend((i, v * scale) for i, v in block)
+        block = []
+        norm = 0.0
+        for gram, tf in f.words.items():
+            i = t.words.get(gram)
+            if i is not None:
+                v = (1.0 + log(tf)) * idf[i] if tf > 1 else idf[i]
+                block.append((i, v))
+                norm += v * v
+        if block:
+            scale = 1.0 / sqrt(norm)
+            out.extend([(i, v * scale) for i, v in block])
+        block = []
+        norm = 0.0
+        for gram, tf in f.chars.items():
+            i = t.chars.get(gram)
+            if i is not None:
+                block.append((i, tf * idf[i]))
+                norm += tf * idf[i] * idf[i]
+        if block:
+            scale = 1.0 / sqrt(norm)
+            out.extend([(i, v * scale) for i, v in block])
+        flags = t.flags
         for flag in f.flags:
-            i = index.get(flag)
+            i = flags.get(flag)
             if i is not None:
                 out.append((i, 1.0))
         return out
 
+    def score(self, f: Features) -> Scored:
+        """The logits of `vector(f)` (the classifying path), with the word and flag entries
+        of the vector and each title word's character contribution per kind.
+
+        Reads the tokens directly and counts only the n-grams the model knows."""
+        t = self.tables
+        words, idf, rows = t.words, t.idf, t.rows
+        known: dict[int, int] = {}
+        get = known.get
+        prev = None
+        for w in f.tokens:
+            i = words.get(w)
+            if i is not None:
+                known[i] = get(i, 0) + 1
+            if prev is not None:
+                i = words.get(f"{prev} {w}")
+                if i is not None:
+                    known[i] = get(i, 0) + 1
+            prev = w
+        b = self.arrays.bias
+        z0, z1, z2 = b[0], b[1], b[2]
+        out: Vector = []
+        if known:
+            block = []
+            norm = s0 = s1 = s2 = 0.0
+            for i, tf in known.items():
+                v = (1.0 + log(tf)) * idf[i] if tf > 1 else idf[i]
+                block.append((i, v))
+                norm += v * v
+                w0, w1, w2 = rows[i]
+                s0 += w0 * v
+                s1 += w1 * v
+                s2 += w2 * v
+            scale = 1.0 / sqrt(norm)
+            z0 += s0 * scale
+            z1 += s1 * scale
+            z2 += s2 * scale
+            out = [(i, v * scale) for i, v in block]
+        n_words = len(out)
+        counts: dict[str, int] = {}
+        for w in f.title_words:
+            counts[w] = counts.get(w, 0) + 1
+        chars: list[tuple[str, tuple[float, float, float]]] = []
+        n_chars = 0
+        parts = []
+        q = 0.0
+        for w, n in counts.items():
+            summary = t.char_summary(w)
+            if summary[4]:
+                q += n * summary[0]
+                n_chars += n * summary[4]
+                parts.append((w, n, summary))
+        if parts:
+            scale = 1.0 / sqrt(q)
+            for w, n, (_, c0, c1, c2, _) in parts:
+                m = n * scale
+                c0, c1, c2 = c0 * m, c1 * m, c2 * m
+                chars.append((w, (c0, c1, c2)))
+                z0 += c0
+                z1 += c1
+                z2 += c2
+        flags = t.flags
+        for flag in f.flags:
+            i = flags.get(flag)
+            if i is not None:
+                out.append((i, 1.0))
+                w0, w1, w2 = rows[i]
+                z0 += w0
+                z1 += w1
+                z2 += w2
+        return Scored(out, [z0, z1, z2], n_words, chars, n_chars)
+
     def logits(self, vec: Vector) -> list[float]:
         """Uncalibrated score per kind, in `KINDS` order."""
-        w = self.arrays.weights
+        rows = self.tables.rows
         b = self.arrays.bias
         z0, z1, z2 = b[0], b[1], b[2]
         for i, v in vec:
-            j = 3 * i
-            z0 += w[j] * v
-            z1 += w[j + 1] * v
-            z2 += w[j + 2] * v
+            w0, w1, w2 = rows[i]
+            z0 += w0 * v
+            z1 += w1 * v
+            z2 += w2 * v
         return [z0, z1, z2]
 
     def probabilities(self, logits: list[float]) -> list[float]:
@@ -121,6 +236,54 @@ def empty(features: list[str], provenance: Provenance) -> Model:
     return Model(arrays, provenance)
 
 
+class _Tables:
+    """The arrays as the classifier reads them: per feature family a dict from the name
+    (without its prefix) to the position, idf as a list, and each feature's row of weights
+    as a tuple (one lookup instead of four array reads per feature)."""
+
+    def __init__(self, arrays: storage.Arrays) -> None:
+        self.words: dict[str, int] = {}
+        self.chars: dict[str, int] = {}
+        self.flags: dict[str, int] = {}
+        families = {WORD: self.words, CHARS: self.chars}
+        for i, name in enumerate(arrays.features):
+            family = families.get(name[:2])
+            if family is None:
+                self.flags[name] = i
+            else:
+                family[name[2:]] = i
+        self._word_chars: dict[str, tuple[float, float, float, float, int]] = {}
+        self.idf: list[float] = arrays.idf.tolist()
+        w = arrays.weights.tolist()
+        rows = zip(w[0::3], w[1::3], w[2::3], strict=True)
+        self.rows: list[tuple[float, float, float]] = list(rows)
+
+    def char_summary(self, word: str) -> tuple[float, float, float, float, int]:
+        """For one word's character n-grams the model knows (with repeats): the sum of
+        idf^2, the sum of idf * weight per kind, and how many there are. Kept per word
+        (bounded): a word's characters cost one lookup after its first time."""
+        found = self._word_chars.get(word)
+        if found is None:
+            chars, idf, rows = self.chars, self.idf, self.rows
+            q = c0 = c1 = c2 = 0.0
+            n = 0
+            for g in grams_of(word):
+                i = chars.get(g)
+                if i is not None:
+                    d = idf[i]
+                    w0, w1, w2 = rows[i]
+                    q += d * d
+                    c0 += d * w0
+                    c1 += d * w1
+                    c2 += d * w2
+                    n += 1
+            if len(self._word_chars) >= _WORD_CHARS_MAX:
+                self._word_chars.clear()
+            found = self._word_chars[word] = (q, c0, c1, c2, n)
+        return found
+
+
+_WORD_CHARS_MAX = 50_000
 _loaded: dict[Path, Model] = {}
 _lock = threading.Lock()
 

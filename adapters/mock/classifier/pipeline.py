@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from adapters.mock.classifier.evidence import Analysis, analyse, contributions, description
+from adapters.mock.classifier.evidence import (
+    Analysis,
+    Quoted,
+    analyse,
+    description,
+    quoted,
+    ranked_contributions,
+)
 from adapters.mock.classifier.model import Model, shipped
-from adapters.mock.classifier.schema import KINDS, MAX_SIGNALS, Classification, Evidence, Kind
+from adapters.mock.classifier.schema import KINDS, MAX_SIGNALS, Classification, Kind
 from adapters.mock.classifier.severity import Assessment, assess
 from adapters.mock.classifier.text import squash
 
@@ -35,10 +42,11 @@ def classify(text: str, *, model: Model | None = None) -> Classification:
     top, runner_up = a.ranked[:2]
     kind = KINDS[top]
     confidence = a.probabilities[top]
-    support = _readable(contributions(a, kind, sign=1, limit=_QUOTED))
+    support = _readable(quoted(a, kind, sign=1, limit=_QUOTED))
     impact = assess(kind, a.features.hits)
     unsure = unsure_reason(a) if confidence < REVIEW_BELOW else None
-    return Classification(
+    # Every value is built here from typed parts: no validation needed on this hot path.
+    return Classification.model_construct(
         kind=kind,
         severity=impact.severity,
         priority=impact.priority,
@@ -54,15 +62,15 @@ def unsure_reason(a: Analysis) -> str:
     top, runner_up = a.ranked[:2]
     p = a.probabilities
     odds = f"{KINDS[top]} {p[top]:.2f} vs {KINDS[runner_up]} {p[runner_up]:.2f}"
-    total = sum(e.weight for e in contributions(a, KINDS[top], sign=1))
+    total = sum(r[0] for r in ranked_contributions(a, top, sign=1))
     if total < WEAK_EVIDENCE:
         return f"weak evidence ({odds}; little in the text points to any kind)"
-    rival = _readable(contributions(a, KINDS[runner_up], sign=1, limit=_QUOTED))
+    rival = _readable(quoted(a, KINDS[runner_up], sign=1, limit=_QUOTED))
     against = ", ".join(_quoted(e) for e in rival[:2])
     return f"conflicting evidence ({odds}; for {KINDS[runner_up]}: {against or 'none'})"
 
 
-def _readable(evidence: Iterable[Evidence]) -> list[Evidence]:
+def _readable(evidence: Iterable[Quoted]) -> list[Quoted]:
     """Evidence a person can read: one item per phrase, filler words left out."""
     out = []
     seen: set[str] = set()
@@ -75,12 +83,12 @@ def _readable(evidence: Iterable[Evidence]) -> list[Evidence]:
     return out
 
 
-def _quoted(e: Evidence) -> str:
-    what = description(e)
+def _quoted(e: Quoted) -> str:
+    what = description(e.feature)
     return f"'{e.phrase}'" + (f" ({what})" if what else "")
 
 
-def _signals(a: Analysis, support: list[Evidence], impact: Assessment) -> list[str]:
+def _signals(a: Analysis, support: list[Quoted], impact: Assessment) -> list[str]:
     """Distinct phrases of the text behind the kind, then behind severity, at most 20."""
     haystack = squash(a.features.original).lower()
     out: list[str] = []
@@ -101,7 +109,7 @@ def _signals(a: Analysis, support: list[Evidence], impact: Assessment) -> list[s
 def _rationale(
     a: Analysis,
     kind: Kind,
-    support: list[Evidence],
+    support: list[Quoted],
     impact: Assessment,
     unsure: str | None,
     runner_up: Kind,

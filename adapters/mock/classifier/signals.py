@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from adapters.mock.classifier.literals import Needs, needs
+from adapters.mock.classifier.literals import Needs, Scanner, alternatives, needs
 from adapters.mock.classifier.text import Ticket, squash
 
 Impact = Literal[
@@ -64,14 +64,14 @@ _ROWS: tuple[tuple[str, str, Impact | None, str], ...] = (
         "declared_critical",
         "declared top severity",
         "declared_critical",
-        r"\b(?:sev|severity) ?-?[01]\b|\bp[01]\b(?= ?[-:\]])|^\W{0,2}\[critical\]",
+        r"\b(?:sev|severity) ?-?[01]\b|\bp[01] ?[-:\]]|^\W{0,2}\[critical\]",
     ),
     (
         "declared_high",
         "declared high severity",
         "declared_high",
         r"\b(?:sev|severity) ?-?2\b|"
-        r"\[p2\]|\bp2\b(?= ?[-:\]])",
+        r"\[p2\]|\bp2 ?[-:\]]",
     ),
     (
         "status_update",
@@ -383,13 +383,16 @@ _ROWS: tuple[tuple[str, str, Impact | None, str], ...] = (
 
 @dataclass(frozen=True)
 class Signal:
-    """One compiled row: a named feature, what it means, and its impact role, if any."""
+    """One compiled row: a named feature, what it means, and its impact role, if any.
+
+    `parts` are what is searched: the whole pattern with the literals it needs, or, when the
+    pattern as a whole needs none, each top-level alternative with its own (`literals`)."""
 
     name: str
     description: str
     impact: Impact | None
     pattern: re.Pattern[str]
-    needs: Needs = None  # literals of which one must occur for the pattern to match
+    parts: tuple[tuple[int, re.Pattern[str], Needs], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -400,13 +403,30 @@ class Hit:
     phrase: str
 
 
+_FLAGS = re.ASCII | re.MULTILINE
+_PART_NEEDS: list[tuple[int, frozenset[str]]] = []
+
+
 def _compile(name: str, description: str, impact: Impact | None, source: str) -> Signal:
-    pattern = re.compile(source, re.ASCII | re.MULTILINE)
-    return Signal(name, description, impact, pattern, needs(pattern))
+    pattern = re.compile(source, _FLAGS)
+    need = needs(pattern)
+    sources = [source] if need is not None else alternatives(source)
+    parts = []
+    for part in sources:
+        compiled = pattern if part == source else re.compile(part, _FLAGS)
+        part_needs = need if part == source else needs(compiled)
+        key = len(_PART_NEEDS)
+        if part_needs is not None:
+            _PART_NEEDS.append((key, part_needs))
+        else:
+            _PART_NEEDS.append((key, frozenset()))
+        parts.append((key, compiled, part_needs))
+    return Signal(name, description, impact, pattern, tuple(parts))
 
 
 SIGNALS: tuple[Signal, ...] = tuple(_compile(*row) for row in _ROWS)
 BY_NAME: dict[str, Signal] = {s.name: s for s in SIGNALS}
+_SCANNER = Scanner([(k, n) for k, n in _PART_NEEDS if n])
 
 # Alert names are CamelCase words with a part from the vocabulary of alerting rules:
 # HighErrorRate, KubePodCrashLooping, DiskSpaceLow, TargetDown, PostgresReplicationLag.
@@ -431,12 +451,17 @@ def find(ticket: Ticket, original: str) -> list[Hit]:
     """
     hits = []
     text = ticket.lowered
+    possible = _SCANNER.keys(text)
     for signal in SIGNALS:
-        if signal.needs is not None and not any(lit in text for lit in signal.needs):
-            continue
-        m = signal.pattern.search(text)
-        if m is not None:
-            hits.append(Hit(signal, _quote(original, m.start(), m.end())))
+        best = None
+        for key, pattern, need in signal.parts:
+            if need is not None and key not in possible:
+                continue
+            m = pattern.search(text)
+            if m is not None and (best is None or m.start() < best.start()):
+                best = m
+        if best is not None:
+            hits.append(Hit(signal, _quote(original, best.start(), best.end())))
     alert = _alert_name(ticket.title)
     if alert:
         hits.append(Hit(ALERT_NAME, alert))

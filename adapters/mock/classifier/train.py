@@ -143,7 +143,7 @@ def cross_validate(
             if fold_of[i] == fold:
                 for view in views:
                     text = e.text if view == "full" else title_of(e.text)
-                    logits[view][i] = model.logits(model.vector(_extract(text, cache)))
+                    logits[view][i] = model.score(_extract(text, cache))[1]
     labels = [KINDS.index(e.label) for e in examples]
     pooled = [z for v in views for z in logits[v]]
     temperature = fit_temperature(pooled, labels * len(views))
@@ -222,7 +222,7 @@ def _vocabulary(docs: list[_Doc], prior: Model | None, min_df: int) -> tuple[lis
 
 
 def _names(f: Features) -> set[str]:
-    return set(f.words) | set(f.chars) | set(f.flags)
+    return f.names()
 
 
 def _fit(
@@ -283,6 +283,7 @@ def _fit(
     model.arrays.weights[:] = _floats(w.ravel())
     model.arrays.bias[:] = _floats(b)
     model.arrays.precision[:] = _floats(np.concatenate([prec_w.ravel(), prec_b]))
+    model.refresh()
     return model
 
 
