@@ -60,6 +60,16 @@ class TriageSection(BaseModel):
     escalate_to: str | None = Field(default=None, description="the runtime that decides those")
 
 
+class QueueSection(BaseModel):
+    """`[queue]`: detached items and the workers that claim them."""
+
+    model_config = ConfigDict(extra="forbid")
+    lease_s: float = Field(default=30.0, gt=0, description="a claim lapses unrenewed this long")
+    poll_s: float = Field(default=0.2, gt=0, description="how often an idle worker looks")
+    max_depth: int = Field(default=10_000, ge=1, description="waiting items before 429")
+    grace_s: float = Field(default=30.0, ge=0, description="SIGTERM waits this long for runs")
+
+
 class GraphSection(BaseModel):
     """`[graph]`: LangGraph checkpoints. The ledger records every step and each step checks
     it first, so resume never needs a per-step checkpoint: by default the graph's state is
@@ -82,6 +92,7 @@ class Config(BaseModel):
     routing: RoutingSection = Field(default_factory=RoutingSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     triage: TriageSection = Field(default_factory=TriageSection)
+    queue: QueueSection = Field(default_factory=QueueSection)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
     graph: GraphSection = Field(default_factory=GraphSection)
@@ -173,6 +184,7 @@ _TABLES = (
     "prices",
     "graph",
     "triage",
+    "queue",
 )
 
 

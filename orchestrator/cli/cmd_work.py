@@ -60,11 +60,15 @@ def submit_command(
         str | None,
         typer.Option(metavar="KEY", help="Return the existing request if KEY was used before."),
     ] = None,
+    detach: Annotated[
+        bool,
+        typer.Option("--detach", help="Queue it for `orchestrate worker` and return its id."),
+    ] = False,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
 ) -> None:
-    """Triage a work item and run it through its roles.
+    """Triage a work item and run it through its roles (or queue it with --detach).
 
     On a terminal each step is shown as it happens; with --json or when piped, only the
     result. Ctrl-C leaves the item resumable and names the command that continues it.
@@ -76,6 +80,16 @@ def submit_command(
     raw = _read_text(text)
     with Orchestrator(_config(config, runtime, ledger)) as orch:
         _warn(orch.preflight())
+        if detach:
+            if workspace is not None:
+                raise InputError("--workspace goes with a run here, not --detach")
+            queued = orch.enqueue(raw, title=title, idempotency_key=idempotency_key)
+            if as_json:
+                render.emit_json({"request_id": queued.request_id, "state": queued.state,
+                                  "created": queued.created})  # fmt: skip
+            else:
+                render.console.print(f"{queued.request_id}  queued")
+            return
         progress = Progress.for_stdout(as_json)
         with progress.interruptible():
             result = orch.submit(

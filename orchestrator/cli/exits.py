@@ -74,6 +74,7 @@ COMMANDS: dict[str, dict[Exit, str]] = {
         Exit.BUSY: "busy",
         Exit.WAITING: "waiting for a person",
     },
+    "worker": {Exit.OK: "stopped or drained", Exit.NOT_FOUND: "no ledger"},
     "runtimes": {Exit.OK: "listed", Exit.NO_RUNTIME: "a probe of a runtime in use failed"},
     "graph": {Exit.OK: "printed"},
     "init": {Exit.OK: "written", Exit.NOT_FOUND: "cannot write there"},

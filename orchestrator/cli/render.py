@@ -143,7 +143,9 @@ def list_lines(views: list[ItemView], wide: bool = False, width: int | None = No
     lines = [f"[bold]{_LIST_HEAD}title[/bold]"]
     for v in views:
         title = v.title if wide or len(v.title) <= room else v.title[: room - 1] + "…"
-        state = state_text(v.state.value) + " " * (11 - len(v.state.value))
+        queued = {"waiting": "QUEUED", "claimed": "CLAIMED"}.get(v.queue or "")
+        shown = queued if queued and v.state.value == "PROPOSED" else v.state.value
+        state = state_text(shown) + " " * (11 - len(shown))
         sev = _SEVERITY_SHORT.get(v.severity or "", "—")
         lines.append(
             f"{v.request_id:<17}  {state}  {v.kind or '—':<8}  {sev:<4}  {v.priority or '—':<2}  "

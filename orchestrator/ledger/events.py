@@ -50,6 +50,9 @@ class Action(StrEnum):
     WRITEBACK_PLANNED = "WRITEBACK_PLANNED"
     WRITEBACK_DONE = "WRITEBACK_DONE"
     WRITEBACK_FAILED = "WRITEBACK_FAILED"
+    QUEUED = "QUEUED"
+    CLAIMED = "CLAIMED"
+    LEASE_EXPIRED = "LEASE_EXPIRED"
 
 
 Details = EventDetails  # the type of any action's details (the base class lives in adapters)
@@ -241,6 +244,32 @@ class RequestEdited(EventDetails):
     delivery: str | None = None
 
 
+class Queued(EventDetails):
+    """The item waits for a worker (`submit --detach`, the service): it is in the ledger and
+    will be run, even across a restart."""
+
+    action: ClassVar[str] = Action.QUEUED
+    via: str = Field(default="cli", description="who queued it: cli, api, a webhook source")
+
+
+class Claimed(EventDetails):
+    """A worker took the item; it holds it while its lease is renewed."""
+
+    action: ClassVar[str] = Action.CLAIMED
+    worker: str
+    lease_s: float
+    attempt: int = Field(default=1, description="1 for the first claim, +1 per takeover")
+
+
+class LeaseExpired(EventDetails):
+    """The worker that held the item stopped renewing its lease (it died); another takes over
+    and resumes from the ledger, repeating no completed role."""
+
+    action: ClassVar[str] = Action.LEASE_EXPIRED
+    worker: str = Field(description="the worker whose lease ran out")
+    expired_at: str | None = None
+
+
 class AlertResolved(EventDetails):
     """The alert group the item was made for stopped firing."""
 
@@ -298,7 +327,7 @@ MODELS: dict[Action, type[Details]] = {
         RequestCreated, Triaged, StateChanged, RoleStarted, RoleCompleted, RoleFailed, Handoff,
         ReviewRejected, RuntimeRetry, RuntimeFallback, CircuitOpened, CircuitClosed, Blocked,
         Replayed, Resumed, LedgerRepaired, Escalated, RequestEdited, AlertResolved,
-        WritebackPlanned, WritebackDone, WritebackFailed,
+        WritebackPlanned, WritebackDone, WritebackFailed, Queued, Claimed, LeaseExpired,
     )
 }  # fmt: skip
 

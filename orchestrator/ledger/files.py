@@ -122,8 +122,10 @@ class FileLedger:
         *,
         source: Source | None = None,
         idempotency_key: str | None = None,
+        then: Sequence[Details] = (),
     ) -> Created:
-        """Allocate an id and write the packet and its first event, once, under the id lock."""
+        """Allocate an id and write the packet and its first event (with `then`, e.g. QUEUED,
+        in the same fsync'd batch), once, under the id lock."""
         self.ensure()
         now = utc_now()
         with self._lock("ids"):
@@ -140,7 +142,8 @@ class FileLedger:
                 packet_sha256=packet_sha256(packet.stored()),
                 idempotency_key=idempotency_key,
             )
-            self.append(packet.request_id, "orchestrator", created)
+            drafts = [Draft("orchestrator", created), *(Draft("orchestrator", d) for d in then)]
+            self.append_many(packet.request_id, drafts)
             if idempotency_key is not None:
                 self._remember_key(idempotency_key, packet.request_id)
             self._remember_text(text, packet.request_id)

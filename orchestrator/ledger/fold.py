@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -11,6 +11,7 @@ from orchestrator.ledger.events import (
     Action,
     Blocked,
     CallRecord,
+    Claimed,
     RequestCreated,
     RoleCompleted,
     StateChanged,
@@ -45,6 +46,10 @@ class ItemView(BaseModel):
     completed: list[RoleRecord] = Field(default_factory=list)
     triage_call: RoleRecord | None = None  # the triage gate's own model call, for accounting
     blocked_reason: str | None = None
+    queue: Literal["waiting", "claimed"] | None = Field(
+        default=None, description="waiting for a worker, or claimed by `worker`"
+    )
+    worker: str | None = None
     created_at: str | None = None
     updated_at: str | None = None
     last_seq: int = 0
@@ -60,12 +65,15 @@ class ItemView(BaseModel):
 
 # The events that change what `list` shows; only they rewrite index.json.
 INDEXED: frozenset[Action] = frozenset(
-    {Action.REQUEST_CREATED, Action.TRIAGED, Action.STATE_CHANGED, Action.BLOCKED}
-)
+    {
+        Action.REQUEST_CREATED, Action.TRIAGED, Action.STATE_CHANGED, Action.BLOCKED,
+        Action.QUEUED, Action.CLAIMED, Action.LEASE_EXPIRED,
+    }
+)  # fmt: skip
 
 _ENTRY_FIELDS = (
     "request_id", "title", "state", "kind", "severity", "priority", "confidence", "route",
-    "blocked_reason", "created_at",
+    "blocked_reason", "queue", "worker", "created_at",
 )  # fmt: skip
 
 
@@ -107,6 +115,12 @@ def _step(item: dict[str, Any], event: LedgerEvent) -> None:
         )
     elif action is Action.STATE_CHANGED:
         item["state"] = event.read(StateChanged).to
+        if item["state"] in (State.CLOSED, State.BLOCKED):  # a finished run leaves the queue
+            item["queue"] = item["worker"] = None
+    elif action is Action.QUEUED or action is Action.LEASE_EXPIRED:
+        item["queue"], item["worker"] = "waiting", None
+    elif action is Action.CLAIMED:
+        item["queue"], item["worker"] = "claimed", event.read(Claimed).worker
     elif action is Action.ROLE_COMPLETED:
         done = event.read(RoleCompleted)
         record = {**_call_fields(done.role, done), "round": done.round, "summary": done.summary}

@@ -56,6 +56,7 @@ class LedgerRepository(Protocol):
         *,
         source: Source | None = None,
         idempotency_key: str | None = None,
+        then: Sequence[Details] = (),
     ) -> Created: ...
 
     def append(self, request_id: str, actor: str, details: Details) -> LedgerEvent: ...

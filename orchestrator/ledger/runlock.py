@@ -45,6 +45,31 @@ def hold(ledger: FileLedger, request_id: str) -> Iterator[None]:
         os.close(fd)
 
 
+class Held:
+    """A run lock taken without waiting (a worker's claim); `release` lets it go."""
+
+    def __init__(self, fd: int) -> None:
+        self._fd: int | None = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+
+def try_take(ledger: FileLedger, request_id: str) -> Held | None:
+    """The run lock if no one holds it now, else None: workers skip busy items at once."""
+    ledger.ensure()
+    fd = os.open(_path(ledger, request_id), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return Held(fd)
+
+
 def _acquire(fd: int, request_id: str) -> None:
     deadline = time.monotonic() + _WAIT_S
     while True:

@@ -73,7 +73,7 @@ def _check_entry(
     if entry is None:
         report.findings.append(Finding(file="index.json", reason=f"{rid} missing from the index"))
         return
-    if entry == index_entry(view):
+    if _same(entry, index_entry(view)):
         return
     seq = entry.get("last_seq") if isinstance(entry, dict) else None
     if isinstance(seq, int) and seq > view.last_seq:
@@ -84,11 +84,29 @@ def _check_entry(
         report.findings.append(
             Finding(file=f"events/{rid}.jsonl", line=view.last_seq + 1, reason=reason)
         )
-    elif isinstance(seq, int) and 0 < seq < view.indexed_seq and entry == _dump(rid, events, seq):
+    elif (
+        isinstance(seq, int)
+        and 0 < seq < view.indexed_seq
+        and _same(entry, _dump(rid, events, seq))
+    ):
         report.stale.append(rid)
     else:
         reason = f"{rid} entry differs from its events (edited?)"
         report.findings.append(Finding(file="index.json", reason=reason))
+
+
+def _same(entry: object, expected: dict[str, object]) -> bool:
+    """The stored entry says what the events say. An index written by an older version lacks
+    the fields added since: a missing one agrees when the events leave it at its default."""
+    if not isinstance(entry, dict) or set(entry) - set(expected):
+        return False
+    defaults = ItemView.model_fields
+    return all(
+        entry[key] == value
+        if key in entry
+        else value == defaults[key].get_default(call_default_factory=True)
+        for key, value in expected.items()
+    )
 
 
 def _dump(rid: str, events: list[LedgerEvent], upto: int) -> dict[str, object]:

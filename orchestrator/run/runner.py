@@ -9,9 +9,10 @@ from adapters.executor import Executor
 from orchestrator.config import Config, load_config
 from orchestrator.errors import IllegalTransition, InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
-from orchestrator.ledger.events import Resumed
+from orchestrator.ledger.events import Queued, Resumed
 from orchestrator.ledger.lifecycle import is_open
 from orchestrator.ledger.models import LedgerEvent, Source
+from orchestrator.queue.files import Claim, FileQueue
 from orchestrator.run import checkpoints, duplicates, gate, intake, preflight
 from orchestrator.run.context import open_run
 from orchestrator.run.observer import Quiet, RunObserver
@@ -34,6 +35,7 @@ class Orchestrator:
         self._saver: SqliteSaver | None = None
         self._triage_executor: Executor | None = None
         self._warnings: list[str] | None = None
+        self._queue: FileQueue | None = None
 
     def close(self) -> None:
         """Release the checkpoint store's connection (its WAL is folded back on close)."""
@@ -158,20 +160,75 @@ class Orchestrator:
         """Run the graph for `rid` under its run lock; the item's events as the run left them
         (the recorder holds them: no second read of the file)."""
         with runlock.hold(self.ledger, rid):
-            graph = self._compiled()
-            if not fresh:  # again under the lock: another process may have finished it
-                _require_open(self.ledger, rid)
-            from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
-            ctx = open_run(self.config, self.ledger, rid, text, workspace, observer)
-            if not fresh:
-                resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
-                ctx.recorder.append("orchestrator", resumed, durable=False)
-            start: RunState | None = None if from_checkpoint else {"request_id": rid}
-            durability = self.config.graph.durability if graph.checkpointer is not None else None
-            graph.invoke(
-                start, {"configurable": {"thread_id": rid}}, context=ctx, durability=durability
-            )
-            return ctx.recorder.events
+            return self._run_held(rid, text, workspace, fresh, observer)
+
+    def _run_held(
+        self,
+        rid: str,
+        text: str,
+        workspace: Path | None,
+        fresh: bool,
+        observer: RunObserver | None,
+    ) -> list[LedgerEvent]:
+        """The run itself; the caller holds the item's run lock."""
+        graph = self._compiled()
+        if not fresh:  # again under the lock: another process may have finished it
+            _require_open(self.ledger, rid)
+        from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
+        ctx = open_run(self.config, self.ledger, rid, text, workspace, observer)
+        if not fresh:
+            resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
+            ctx.recorder.append("orchestrator", resumed, durable=False)
+        start: RunState | None = None if from_checkpoint else {"request_id": rid}
+        durability = self.config.graph.durability if graph.checkpointer is not None else None
+        graph.invoke(
+            start, {"configurable": {"thread_id": rid}}, context=ctx, durability=durability
+        )
+        return ctx.recorder.events
+
+    # -- the queue ------------------------------------------------------------------
+    def enqueue(
+        self,
+        text: str,
+        *,
+        title: str | None = None,
+        idempotency_key: str | None = None,
+        source: Source | None = None,
+    ) -> SubmitResult:
+        """Create the item and queue it for a worker (QUEUED, fsync'd with its creation): it
+        is then in the ledger and will be run, even across a restart."""
+        admitted = intake.admit(text, self.config.limits.max_text_chars)
+        if idempotency_key is not None:
+            seen = self.ledger.find_by_idempotency_key(idempotency_key)
+            if seen is not None:
+                return self._repeat(seen, idempotency_key, admitted)
+        self.preflight()
+        via = (source or Source()).kind
+        created = self.ledger.create_request(
+            admitted,
+            intake.title_of(admitted, title),
+            source=source,
+            idempotency_key=idempotency_key,
+            then=[Queued(via=via)],
+        )
+        rid = created.packet.request_id
+        if not created.created:
+            return self._repeat(rid, str(idempotency_key), admitted)
+        self.queue().enqueue(rid)
+        return self.result(rid)
+
+    def queue(self) -> FileQueue:
+        if self._queue is None:
+            self._queue = FileQueue(self.ledger, self.config.queue)
+        return self._queue
+
+    def work(self, claim: Claim, observer: RunObserver | None = None) -> SubmitResult:
+        """Run a claimed item to its end (a first run, or a resume after a takeover); the
+        claim holds the run lock."""
+        packet = self.ledger.read_request(claim.request_id)
+        fresh = claim.attempt == 1
+        events = self._run_held(claim.request_id, packet.text, None, fresh, observer)
+        return result_of(claim.request_id, events)
 
     def interrupted(self, grace_s: float = STARTUP_GRACE_S) -> list[str]:
         """Open items that no live process holds: what `resume --all` picks up.
