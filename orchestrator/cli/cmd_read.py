@@ -21,10 +21,10 @@ TEXT_LINES = 6  # of the request text `show` prints without --full
 
 def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Config]:
     from orchestrator.config import load_config
-    from orchestrator.ledger import FileLedger
+    from orchestrator.ledger.backends import open_ledger
 
     cfg = load_config(config, ledger=ledger)
-    store = FileLedger(cfg.ledger_path)
+    store = open_ledger(cfg)
     store.require()
     return store, cfg
 

@@ -52,7 +52,8 @@ def replay_command(
     from orchestrator.cli import render
     from orchestrator.config import load_config
     from orchestrator.errors import IllegalTransition, NotFoundError
-    from orchestrator.ledger import FileLedger, ids
+    from orchestrator.ledger import ids
+    from orchestrator.ledger.backends import open_ledger
     from orchestrator.run import replay
 
     if (request_id is None) == (not all_requests):
@@ -65,7 +66,7 @@ def replay_command(
     cfg = load_config(config, ledger=ledger)
     if runtime is not None and not registry.is_known(runtime):
         raise InputError(f"unknown runtime {runtime!r} (known: {', '.join(registry.names())})")
-    store = FileLedger(cfg.ledger_path)
+    store = open_ledger(cfg)
     store.require()
     replayer = replay.Replayer(cfg, store, runtime=runtime, record=not no_record)
     if all_requests:

@@ -9,6 +9,7 @@ from adapters.executor import Executor
 from orchestrator.config import Config, load_config
 from orchestrator.errors import IllegalTransition, InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
+from orchestrator.ledger.backends import open_ledger
 from orchestrator.ledger.events import Queued, Resumed
 from orchestrator.ledger.lifecycle import is_open
 from orchestrator.ledger.models import LedgerEvent, Source
@@ -30,7 +31,7 @@ STARTUP_GRACE_S = 30.0
 class Orchestrator:
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or load_config()
-        self.ledger = FileLedger(self.config.ledger_path)
+        self.ledger = open_ledger(self.config)
         self._graph: Graph | None = None
         self._saver: SqliteSaver | None = None
         self._triage_executor: Executor | None = None
