@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.executor import Executor
+from orchestrator import telemetry
 from orchestrator.config import Config, load_config
 from orchestrator.errors import InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
@@ -64,7 +66,10 @@ class Orchestrator:
         idempotency_key: str | None = None,
         workspace: Path | None = None,
         source: str = "cli",
+        trace_context: Mapping[str, str] | None = None,
     ) -> SubmitResult:
+        """Create the item and run it. `trace_context`: W3C trace headers (`traceparent`, …)
+        the run's trace continues, when it runs on behalf of a traced request."""
         admitted = intake.admit(text, self.config.limits.max_text_chars)
         if workspace is not None and not workspace.is_dir():
             raise InputError(f"workspace is not a directory: {workspace}")
@@ -84,7 +89,7 @@ class Orchestrator:
         rid = created.packet.request_id
         if not created.created:
             return self._repeat(rid, str(idempotency_key), admitted)
-        result = result_of(rid, self._run(rid, admitted, workspace, fresh=True))
+        result = result_of(rid, self._run(rid, admitted, workspace, True, trace_context))
         result.duplicate_of = duplicate
         return result
 
@@ -98,14 +103,20 @@ class Orchestrator:
             return SubmitResult.pending(request_id)
         return self.result(request_id, created=False)
 
-    def resume(self, request_id: str, workspace: Path | None = None) -> SubmitResult:
+    def resume(
+        self,
+        request_id: str,
+        workspace: Path | None = None,
+        trace_context: Mapping[str, str] | None = None,
+    ) -> SubmitResult:
         """Continue an interrupted run; refuses (writing nothing) a finished, running or
         unknown item and a damaged checkpoint store."""
         packet = self.ledger.read_request(request_id)
         _require_open(self.ledger, request_id)
         if self.config.graph.checkpoint:
             checkpoints.check_store(self.ledger.root, thorough=True)
-        return result_of(request_id, self._run(request_id, packet.text, workspace, fresh=False))
+        events = self._run(request_id, packet.text, workspace, False, trace_context)
+        return result_of(request_id, events)
 
     def resume_interrupted(
         self, workspace: Path | None = None
@@ -126,15 +137,25 @@ class Orchestrator:
                 failures[rid] = str(exc)
         return results, failures
 
-    def _run(self, rid: str, text: str, workspace: Path | None, fresh: bool) -> list[LedgerEvent]:
-        """Run the graph for `rid` under its run lock; the item's events as the run left them
-        (the recorder holds them: no second read of the file)."""
-        with runlock.hold(self.ledger, rid):
+    def _run(
+        self,
+        rid: str,
+        text: str,
+        workspace: Path | None,
+        fresh: bool,
+        trace_context: Mapping[str, str] | None = None,
+    ) -> list[LedgerEvent]:
+        """Run the graph for `rid` under its run lock, in its trace; the item's events as the
+        run left them (the recorder holds them: no second read of the file)."""
+        with (
+            runlock.hold(self.ledger, rid),
+            telemetry.run(rid, trace_context, resumed=not fresh) as trace,
+        ):
             graph = self._compiled()
             if not fresh:  # again under the lock: another process may have finished it
                 _require_open(self.ledger, rid)
             from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
-            ctx = open_run(self.config, self.ledger, rid, text, workspace)
+            ctx = open_run(self.config, self.ledger, rid, text, workspace, trace)
             if not fresh:
                 resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
                 ctx.recorder.append("orchestrator", resumed, durable=False)
@@ -143,7 +164,9 @@ class Orchestrator:
             graph.invoke(
                 start, {"configurable": {"thread_id": rid}}, context=ctx, durability=durability
             )
-            return ctx.recorder.events
+            events = ctx.recorder.events
+            trace.ended(events)
+            return events
 
     def interrupted(self, grace_s: float = STARTUP_GRACE_S) -> list[str]:
         """Open items that no live process holds: what `resume --all` picks up.
