@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from orchestrator.cli import cmd_meta, cmd_read, cmd_replay, cmd_work
+from orchestrator.cli import cmd_meta, cmd_read, cmd_replay, cmd_stats, cmd_work
 
 app = typer.Typer(
     name="orchestrate",
@@ -23,6 +23,7 @@ app.command("triage")(cmd_work.triage_command)
 app.command("list")(cmd_read.list_command)
 app.command("show")(cmd_read.show_command)
 app.command("verify")(cmd_read.verify_command)
+app.command("stats")(cmd_stats.stats_command)
 app.command("reindex")(cmd_read.reindex_command)
 app.command("resume")(cmd_work.resume_command)
 app.command("replay")(cmd_replay.replay_command)
