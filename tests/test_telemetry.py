@@ -356,6 +356,7 @@ def test_which_variables_turn_telemetry_on(
 def test_unconfigured_there_is_no_telemetry(submit: Submit) -> None:
     telemetry.install(None)
     assert telemetry.current() is None
+    assert telemetry.carrier() == {}
     result = submit(BUG)
     assert result.state == "CLOSED"
 
@@ -377,7 +378,7 @@ def test_without_a_trace_context_a_run_joins_the_current_span(
     provider = TracerProvider()
     with provider.get_tracer("host").start_as_current_span("POST /v1/items") as request:
         submit(BUG)
-        carrier = propagation.inject()
+        carrier = telemetry.carrier()
     workflow = traced.one("invoke_workflow orchestrate")
     assert workflow.parent is not None
     assert workflow.parent.span_id == request.get_span_context().span_id

@@ -76,4 +76,14 @@ def run(
     return telemetry.run(request_id, trace_context, resumed)
 
 
-__all__ = ["NO_TRACE", "RunTrace", "current", "install", "run"]
+def carrier() -> dict[str, str]:
+    """The current trace context as headers (`traceparent`, …), to keep with a queued item and
+    pass back as `trace_context` when it runs; empty when telemetry is off."""
+    if current() is None:
+        return {}
+    from orchestrator.telemetry import propagation
+
+    return propagation.inject()
+
+
+__all__ = ["NO_TRACE", "RunTrace", "carrier", "current", "install", "run"]

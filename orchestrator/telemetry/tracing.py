@@ -144,7 +144,9 @@ class _Run:
             f"{sc.INVOKE_AGENT} {role}", self.parent, SpanKind.INTERNAL, attributes
         )
         agent = _Agent(span)
-        with trace.use_span(span, end_on_exit=True, record_exception=False):
+        with trace.use_span(
+            span, end_on_exit=True, record_exception=False, set_status_on_exception=False
+        ):
             try:
                 yield agent
             except BaseException as exc:
@@ -174,7 +176,9 @@ class _Run:
         error_type: str | None = None
         started = time.perf_counter()
         try:
-            with trace.use_span(span, end_on_exit=True, record_exception=False):
+            with trace.use_span(
+                span, end_on_exit=True, record_exception=False, set_status_on_exception=False
+            ):
                 try:
                     yield watch
                 except BaseException as exc:
