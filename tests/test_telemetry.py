@@ -24,6 +24,8 @@ from opentelemetry.trace import SpanKind, StatusCode
 from prometheus_client import CollectorRegistry, generate_latest
 
 from orchestrator import Orchestrator, load_config, telemetry
+from orchestrator.ledger import FileLedger
+from orchestrator.run.nodes import Nodes
 from orchestrator.telemetry import propagation
 from orchestrator.telemetry.settings import Settings
 from orchestrator.telemetry.tracing import Telemetry
@@ -31,6 +33,7 @@ from tests.helpers import events_of
 
 INCIDENT = "Production outage: checkout returns 503 for all users since the deploy"
 BUG = "Crash when saving a draft: expected saved, got TypeError in editor.js"
+FEATURE = "Add support for exporting reports as CSV"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
 
@@ -217,6 +220,38 @@ def test_the_tracer_names_the_pinned_semantic_conventions(traced: Traced, submit
         assert span.instrumentation_scope is not None
         assert span.instrumentation_scope.name == "orchestrate"
         assert span.instrumentation_scope.schema_url == "https://opentelemetry.io/schemas/1.41.0"
+
+
+def test_an_interrupted_run_and_its_resume_are_two_traces(
+    traced: Traced,
+    submit: Submit,
+    tmp_path: Path,
+    ledger_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def die(self: Nodes, state: Any, runtime: Any) -> Any:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Nodes, "review", die)  # killed after the first stage's roles
+        with pytest.raises(KeyboardInterrupt):
+            submit(FEATURE)
+    cut = traced.one("invoke_workflow orchestrate")
+    assert _attrs(cut)["error.type"] == "KeyboardInterrupt"
+    assert [s.name for s in traced.finished() if s.name.startswith("invoke_agent")] == [
+        "invoke_agent triage",
+        "invoke_agent pm",
+    ]
+    traced.spans.clear()
+
+    [rid] = FileLedger(ledger_dir).request_ids()
+    with Orchestrator(load_config(tmp_path / "orchestrate.toml", ledger=ledger_dir)) as orch:
+        assert orch.resume(rid).state == "CLOSED"
+    resumed = traced.one("invoke_workflow orchestrate")
+    assert _attrs(resumed)["orchestrate.resumed"] is True
+    assert resumed.context.trace_id != cut.context.trace_id
+    agents = [s.name for s in traced.finished() if s.name.startswith("invoke_agent")]
+    assert agents == ["invoke_agent dev", "invoke_agent test"]  # nothing done twice
 
 
 # -- retries, fallbacks, breakers, errors -----------------------------------------------------

@@ -26,7 +26,7 @@ log = logging.getLogger("orchestrate.telemetry")
 _lock = threading.Lock()
 _installed: Telemetry | None = None
 _from_env: Telemetry | None = None
-_unavailable = False  # asked for, but the packages are missing: said once, not again
+_unavailable = False  # asked for but impossible (packages missing, ...): said once, not again
 
 
 def install(telemetry: Telemetry | None) -> None:
@@ -61,7 +61,11 @@ def _built(settings: Settings) -> Telemetry | None:
                     settings.asked_by,
                 )
             else:
-                _from_env = Telemetry.from_settings(settings)
+                try:
+                    _from_env = Telemetry.from_settings(settings)
+                except Exception as exc:  # a bad exporter setting must not stop the work
+                    _unavailable = True
+                    log.warning("warning: telemetry is off: %s: %s", type(exc).__name__, exc)
         return _from_env
 
 
