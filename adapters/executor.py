@@ -17,7 +17,8 @@ one overall `deadline_s` per `run`; each request's timeout is the least of the c
 runtime's `timeout_s` and what the deadline leaves. Once the deadline passes nothing more is
 tried, not even a fallback. Auth (401/403, missing key) and permanent (400/404) errors are
 never retried and never count against the breaker; they fall back at once. Every error text
-that leaves here goes through `adapters.secrets.redact`.
+that leaves here goes through `adapters.secrets.redact`. Each attempt is also shown to an
+`observer` (`adapters.observer`: tracing and metrics when configured, else nobody).
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from adapters.events import (
     RuntimeRetry,
     RuntimeTrouble,
 )
+from adapters.observer import NO_OBSERVER, CallObserver
 from adapters.policy import RetryPolicy
 from adapters.secrets import redact
 
@@ -109,10 +111,12 @@ class Executor:
         sleep: Callable[[float], None] = time.sleep,
         state_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
+        observer: CallObserver = NO_OBSERVER,
     ) -> None:
         self.settings = dict(settings or {})
         self.policy = policy or RetryPolicy()
         self.sink = sink or _no_event
+        self.observer = observer
         self._sleep = sleep
         self._clock = clock
         self.breakers = Breakers(
@@ -193,13 +197,15 @@ class Executor:
                     "timeout_s": max(0.001, min(call.timeout_s, settings.timeout_s, remaining)),
                 }
             )
-            raw = self._invoke(name, runtime, this, tries)
-            try:
-                output = call.output_type.model_validate_json(extract_json(raw.text))
-            except (ValidationError, InvalidReply) as exc:
-                tries.invalid += 1
-                tries.feedback = _feedback(exc)
-                raise InvalidReply(f"reply failed validation: {tries.feedback}") from None
+            with self.observer.model_call(name, this, runtime.model_for(this)) as watch:
+                raw = self._invoke(name, runtime, this, tries)
+                watch.replied(raw)
+                try:
+                    output = call.output_type.model_validate_json(extract_json(raw.text))
+                except (ValidationError, InvalidReply) as exc:
+                    tries.invalid += 1
+                    tries.feedback = _feedback(exc)
+                    raise InvalidReply(f"reply failed validation: {tries.feedback}") from None
             return AgentReply[T](
                 output=output,
                 raw=raw.text,

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from orchestrator.cli import cmd_meta, cmd_queue, cmd_read, cmd_replay, cmd_work, exits
+from orchestrator.cli import cmd_meta, cmd_queue, cmd_read, cmd_replay, cmd_stats, cmd_work, exits
 from orchestrator.cli.exits import Exit
 
 
@@ -107,6 +107,7 @@ _COMMANDS: dict[str, Callable[..., None]] = {
     "list": cmd_read.list_command,
     "show": cmd_read.show_command,
     "verify": cmd_read.verify_command,
+    "stats": cmd_stats.stats_command,
     "reindex": cmd_read.reindex_command,
     "resume": cmd_work.resume_command,
     "replay": cmd_replay.replay_command,

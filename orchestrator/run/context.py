@@ -1,4 +1,5 @@
-"""What one run's nodes share: its recorder, executor, the item's text and workspace.
+"""What one run's nodes share: its recorder, executor, the item's text and workspace, and
+its trace (a no-op unless telemetry is configured).
 
 Passed to the graph as LangGraph's runtime context (`invoke(..., context=...)`), so nodes
 get it from their `runtime` argument instead of a side table keyed by request id.
@@ -15,6 +16,7 @@ from orchestrator.config import Config
 from orchestrator.ledger import FileLedger
 from orchestrator.run.observer import RunObserver
 from orchestrator.run.recorder import Recorder
+from orchestrator.telemetry.api import NO_TRACE, RunTrace
 
 
 @dataclass
@@ -23,13 +25,16 @@ class RunContext:
     executor: Executor
     text: str
     workspace: Path | None = None
+    trace: RunTrace = NO_TRACE
 
 
-def _sink(recorder: Recorder) -> EventSink:
-    """The executor's reports become ledger events, each under the runtime it concerns."""
+def _sink(recorder: Recorder, trace: RunTrace) -> EventSink:
+    """The executor's reports become ledger events, each under the runtime it concerns, and
+    span events naming those events' seq."""
 
     def record(event: ExecutorEvent) -> None:
-        recorder.append(f"runtime:{event.runtime or 'unknown'}", event, durable=False)
+        logged = recorder.append(f"runtime:{event.runtime or 'unknown'}", event, durable=False)
+        trace.event(event, logged.seq)
 
     return record
 
@@ -41,12 +46,16 @@ def open_run(
     text: str,
     workspace: Path | None = None,
     observer: RunObserver | None = None,
+    trace: RunTrace = NO_TRACE,
 ) -> RunContext:
     recorder = Recorder(ledger, request_id, observer)
     executor = Executor(
         settings=config.runtimes,
         policy=config.retry,
-        sink=_sink(recorder),
+        sink=_sink(recorder, trace),
         state_dir=ledger.root / "runtime-state",
+        observer=trace.observer,
     )
-    return RunContext(recorder=recorder, executor=executor, text=text, workspace=workspace)
+    return RunContext(
+        recorder=recorder, executor=executor, text=text, workspace=workspace, trace=trace
+    )

@@ -52,14 +52,18 @@ class Nodes:
         rec = ctx.recorder
         recorded = rec.find(Triaged)
         if recorded is None:
-            try:
-                verdict = gate.triage(self.config, ctx.executor, ctx.text)
-            except AdapterError as exc:
-                rec.block(f"triage failed: {exc}", role="triage")
-                return self._stamp(ctx, {"outcome": "blocked"})
-            recorded = verdict.record()
-            escalated = [Draft("triage", verdict.escalation)] if verdict.escalation else []
-            rec.record([*escalated, Draft("triage", recorded), *rec.moves(*_STARTED)])
+            with ctx.trace.agent("triage", 1, self.config.runtime_for("triage")) as span:
+                try:
+                    verdict = gate.triage(self.config, ctx.executor, ctx.text)
+                except AdapterError as exc:
+                    rec.block(f"triage failed: {exc}", role="triage")
+                    span.failed(exc, rec.last_seq)
+                    return self._stamp(ctx, {"outcome": "blocked"})
+                recorded = verdict.record()
+                escalated = [Draft("triage", verdict.escalation)] if verdict.escalation else []
+                batch = [*escalated, Draft("triage", recorded), *rec.moves(*_STARTED)]
+                written = rec.record(batch)
+                span.completed(recorded, written[len(escalated)].seq)
         rec.record(rec.moves(*_STARTED), durable=False)
         decision = DecisionState(
             kind=recorded.kind,
@@ -79,13 +83,18 @@ class Nodes:
         role, round_ = task["role"], task["round"]
         done = rec.find(RoleCompleted, role=role, round=round_)
         if done is None:
-            try:
-                done = self._run_role(ctx, task)
-            except AdapterError as exc:
-                failed = RoleFailed(role=role, round=round_, error=str(exc)[:1000])
-                rec.append("orchestrator", failed, durable=False)  # review blocks, durably
-                return self._stamp(ctx, {"failed": {role: str(exc)[:300]}, "runs": {role: round_}})
-            rec.record([Draft(role, done), handoffs.passed_on(task, done)])
+            kind = task["decision"]["kind"]
+            with ctx.trace.agent(role, round_, self.config.runtime_for(role), kind) as span:
+                try:
+                    done = self._run_role(ctx, task)
+                except AdapterError as exc:
+                    failed = RoleFailed(role=role, round=round_, error=str(exc)[:1000])
+                    logged = rec.append("orchestrator", failed, durable=False)  # review blocks
+                    span.failed(exc, logged.seq)
+                    update: RunState = {"failed": {role: str(exc)[:300]}, "runs": {role: round_}}
+                    return self._stamp(ctx, update)
+                written = rec.record([Draft(role, done), handoffs.passed_on(task, done)])
+                span.completed(done, written[0].seq)
         else:  # resumed after the role finished: only its hand-off may be missing
             handoff = handoffs.passed_on(task, done)
             rec.once(handoff.actor, handoff.details, "from_", "round", durable=False)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from adapters.executor import Executor
+from orchestrator import telemetry
 from orchestrator.config import Config, load_config
 from orchestrator.errors import IllegalTransition, InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
@@ -70,9 +72,12 @@ class Orchestrator:
         workspace: Path | None = None,
         source: Source | None = None,
         observer: RunObserver | None = None,
+        trace_context: Mapping[str, str] | None = None,
     ) -> SubmitResult:
         """Create the item, triage it and run its roles to CLOSED or BLOCKED. Bad input, a
-        broken checkpoint store or a role with no usable runtime refuse before any write."""
+        broken checkpoint store or a role with no usable runtime refuse before any write.
+        `trace_context`: W3C trace headers (`traceparent`, …) the run's trace continues,
+        when it runs on behalf of a traced request."""
         admitted = intake.admit(text, self.config.limits.max_text_chars)
         if workspace is not None and not workspace.is_dir():
             raise InputError(f"workspace is not a directory: {workspace}")
@@ -95,7 +100,8 @@ class Orchestrator:
             return self._repeat(rid, str(idempotency_key), admitted)
         watching = observer or Quiet()
         watching.created(rid)
-        result = result_of(rid, self._run(rid, admitted, workspace, True, watching))
+        events = self._run(rid, admitted, workspace, True, watching, trace_context)
+        result = result_of(rid, events)
         result.duplicate_of = duplicate
         return result
 
@@ -114,6 +120,7 @@ class Orchestrator:
         request_id: str,
         workspace: Path | None = None,
         observer: RunObserver | None = None,
+        trace_context: Mapping[str, str] | None = None,
     ) -> SubmitResult:
         """Continue an interrupted run; refuses (writing nothing) a finished, running or
         unknown item, a damaged checkpoint store and a role with no usable runtime."""
@@ -124,7 +131,7 @@ class Orchestrator:
         self.preflight()
         watching = observer or Quiet()
         watching.created(request_id)
-        events = self._run(request_id, packet.text, workspace, False, watching)
+        events = self._run(request_id, packet.text, workspace, False, watching, trace_context)
         return result_of(request_id, events)
 
     def preflight(self) -> list[str]:
@@ -157,11 +164,12 @@ class Orchestrator:
         workspace: Path | None,
         fresh: bool,
         observer: RunObserver | None = None,
+        trace_context: Mapping[str, str] | None = None,
     ) -> list[LedgerEvent]:
         """Run the graph for `rid` under its run lock; the item's events as the run left them
         (the recorder holds them: no second read of the file)."""
         with runlock.hold(self.ledger, rid):
-            return self._run_held(rid, text, workspace, fresh, observer)
+            return self._run_held(rid, text, workspace, fresh, observer, trace_context)
 
     def _run_held(
         self,
@@ -170,22 +178,26 @@ class Orchestrator:
         workspace: Path | None,
         fresh: bool,
         observer: RunObserver | None,
+        trace_context: Mapping[str, str] | None = None,
     ) -> list[LedgerEvent]:
-        """The run itself; the caller holds the item's run lock."""
-        graph = self._compiled()
-        if not fresh:  # again under the lock: another process may have finished it
-            _require_open(self.ledger, rid)
-        from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
-        ctx = open_run(self.config, self.ledger, rid, text, workspace, observer)
-        if not fresh:
-            resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
-            ctx.recorder.append("orchestrator", resumed, durable=False)
-        start: RunState | None = None if from_checkpoint else {"request_id": rid}
-        durability = self.config.graph.durability if graph.checkpointer is not None else None
-        graph.invoke(
-            start, {"configurable": {"thread_id": rid}}, context=ctx, durability=durability
-        )
-        return ctx.recorder.events
+        """The run itself, in its trace; the caller holds the item's run lock."""
+        with telemetry.run(rid, trace_context, resumed=not fresh) as trace:
+            graph = self._compiled()
+            if not fresh:  # again under the lock: another process may have finished it
+                _require_open(self.ledger, rid)
+            from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
+            ctx = open_run(self.config, self.ledger, rid, text, workspace, observer, trace)
+            if not fresh:
+                resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
+                ctx.recorder.append("orchestrator", resumed, durable=False)
+            start: RunState | None = None if from_checkpoint else {"request_id": rid}
+            durability = self.config.graph.durability if graph.checkpointer is not None else None
+            graph.invoke(
+                start, {"configurable": {"thread_id": rid}}, context=ctx, durability=durability
+            )
+            events = ctx.recorder.events
+            trace.ended(events)
+            return events
 
     # -- the queue ------------------------------------------------------------------
     def enqueue(
@@ -223,12 +235,17 @@ class Orchestrator:
             self._queue = FileQueue(self.ledger, self.config.queue)
         return self._queue
 
-    def work(self, claim: Claim, observer: RunObserver | None = None) -> SubmitResult:
+    def work(
+        self,
+        claim: Claim,
+        observer: RunObserver | None = None,
+        trace_context: Mapping[str, str] | None = None,
+    ) -> SubmitResult:
         """Run a claimed item to its end (a first run, or a resume after a takeover); the
         claim holds the run lock."""
         packet = self.ledger.read_request(claim.request_id)
         fresh = claim.attempt == 1
-        events = self._run_held(claim.request_id, packet.text, None, fresh, observer)
+        events = self._run_held(claim.request_id, packet.text, None, fresh, observer, trace_context)
         return result_of(claim.request_id, events)
 
     def interrupted(self, grace_s: float = STARTUP_GRACE_S) -> list[str]:
