@@ -5,6 +5,7 @@ ledger verifies after every path."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,14 +15,16 @@ import pytest
 from adapters.github import Done, GitHubSettings, WriteBack
 from adapters.policy import RetryPolicy
 from orchestrator import Orchestrator, load_config
+from orchestrator.ledger import FileLedger
 from orchestrator.ledger.events import (
     AlertResolved,
     RequestEdited,
     WritebackDone,
     WritebackPlanned,
 )
+from orchestrator.ledger.models import Source
 from orchestrator.ledger.verify import verify
-from orchestrator.service.sources import SOURCES, Accepted, Edited, Resolved, subject_of
+from orchestrator.service.sources import SOURCES, Accepted, Edited, Resolved
 from orchestrator.service.sources import github as gh
 from orchestrator.service.sources.base import alert_resolved
 from orchestrator.service.writeback import comment_id_of, item_state, record_of, target_of
@@ -63,7 +66,7 @@ def test_a_github_issue_becomes_one_item_and_its_write_back_is_planned(orch):
     assert submit(orch, deliver("github", payload(), headers(), SECRET)) == rid  # redelivery
     packet = orch.ledger.read_request(rid)
     assert packet.source.repository == REPO and packet.source.delivery == DELIVERY
-    assert subject_of(packet.source) == f"github:{REPO}#{NUMBER}"
+    assert packet.source.subject == f"github:{REPO}#{NUMBER}"
 
     events = orch.ledger.read_events(rid)
     state = item_state(packet, events)
@@ -152,3 +155,20 @@ def test_items_not_from_github_have_no_write_back(orch):
     packet = orch.ledger.read_request(rid)
     assert target_of(packet.source) is None
     assert item_state(packet, orch.ledger.read_events(rid)) is None
+
+
+def test_the_ledger_finds_the_newest_item_of_a_subject_and_reindex_restores_it(
+    tmp_path: Path,
+) -> None:
+    ledger = FileLedger(tmp_path / "coordination")
+    alert = Source(kind="alertmanager", group_key='{}:{alertname="Down"}')
+    first = ledger.create_request("down", "down", source=alert).packet.request_id
+    second = ledger.create_request("down again", "down", source=alert).packet.request_id
+    ledger.create_request("typed in", "typed in")
+    assert alert.subject is not None
+    assert ledger.find_by_subject(alert.subject) == second != first
+    assert ledger.find_by_subject("github:octo/app#1") is None
+    shutil.rmtree(tmp_path / "coordination" / "subjects")
+    assert ledger.find_by_subject(alert.subject) is None
+    ledger.reindex()
+    assert ledger.find_by_subject(alert.subject) == second

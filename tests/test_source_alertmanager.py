@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.mock.classifier import classify
-from orchestrator.service.sources import SOURCES, subject_of
+from orchestrator.service.sources import SOURCES
 from orchestrator.service.sources import alertmanager as am
 from orchestrator.service.sources.base import Accepted, Invalid, Resolved
 
@@ -122,7 +122,7 @@ def test_a_firing_group_is_one_item_whose_text_starts_with_the_alert_subject():
     assert (source.kind, source.group_key, source.url) == (
         "alertmanager", GROUP_KEY, "http://alertmanager:9093",
     )  # fmt: skip
-    assert intake.subject == f"alertmanager:{GROUP_KEY}" == subject_of(source)
+    assert intake.subject == f"alertmanager:{GROUP_KEY}" == source.subject
     assert intake.same_while_open is True
 
 

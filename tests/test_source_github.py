@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.service.sources import SOURCES, subject_of
+from orchestrator.service.sources import SOURCES
 from orchestrator.service.sources import github as gh
 from orchestrator.service.sources.base import Accepted, Edited, Ignored, Invalid
 
@@ -123,7 +123,7 @@ def test_an_opened_issue_is_accepted_with_its_source():
     assert source.url == "https://github.com/octo/app/issues/1347"
     assert (source.author, source.delivery) == ("octocat", DELIVERY)
     assert intake.idempotency_key == f"github-delivery:{DELIVERY}"
-    assert intake.subject == "github:octo/app#1347" == subject_of(source)
+    assert intake.subject == "github:octo/app#1347" == source.subject
     assert intake.same_while_open is False
 
 

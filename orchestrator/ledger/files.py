@@ -146,6 +146,8 @@ class FileLedger:
             self.append_many(packet.request_id, drafts)
             if idempotency_key is not None:
                 self._remember_key(idempotency_key, packet.request_id)
+            if packet.source.subject is not None:
+                self._remember_subject(packet.source.subject, packet.request_id)
             self._remember_text(text, packet.request_id)
         return Created(packet=packet, created=True)
 
@@ -218,6 +220,25 @@ class FileLedger:
 
     def find_by_idempotency_key(self, key: str) -> str | None:
         return self._idempotent_hit(key)
+
+    def _subject_path(self, subject: str) -> Path:
+        return self.root / "subjects" / f"{sha256_hex(subject.encode())}.json"
+
+    def _remember_subject(self, subject: str, request_id: str) -> None:
+        """The newest item of a ticket or alert group, durably: a lost marker would make a
+        re-sent alert a second item. Written under the id lock, so newest wins."""
+        path = self._subject_path(subject)
+        path.parent.mkdir(exist_ok=True)
+        fsio.replace_atomic(path, canonical_bytes({"request_id": request_id}))
+
+    def find_by_subject(self, subject: str) -> str | None:
+        """The newest item whose packet names this ticket or alert group (`Source.subject`)."""
+        raw = fsio.read_bytes_or_none(self._subject_path(subject))
+        try:
+            found = json.loads(raw)["request_id"] if raw is not None else None
+        except (ValueError, KeyError, TypeError):
+            return None
+        return found if isinstance(found, str) and ids.is_valid(found) else None
 
     # -- appends ----------------------------------------------------------------
     def append(self, request_id: str, actor: str, details: Details) -> LedgerEvent:
@@ -395,7 +416,21 @@ class FileLedger:
         with self._lock("index"):
             entries = {rid: index_entry(self.view(rid)) for rid in self.request_ids()}
             self.index_store.replace_all(entries)
+        self._rebuild_subjects(list(entries))
         return len(entries)
+
+    def _rebuild_subjects(self, request_ids: list[str]) -> None:
+        """Subject markers from the packets (ids sort by creation, so the newest wins)."""
+        newest: dict[str, str] = {}
+        for rid in sorted(request_ids, key=ids.sort_key):
+            subject = self.read_request(rid).source.subject
+            if subject is not None:
+                newest[subject] = rid
+        with self._lock("ids"):  # an item created meanwhile is newer still: keep it
+            for subject, rid in newest.items():
+                known = self.find_by_subject(subject)
+                if known is None or ids.sort_key(known) < ids.sort_key(rid):
+                    self._remember_subject(subject, rid)
 
     def _update_index(self, request_id: str, view: ItemView) -> None:
         """Called under the request's lock, so entries for one request land in event order."""

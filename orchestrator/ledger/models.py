@@ -32,6 +32,25 @@ class Source(BaseModel):
     delivery: str | None = Field(default=None, description="the webhook delivery id")
     group_key: str | None = Field(default=None, description="an alert group's key")
 
+    @property
+    def subject(self) -> str | None:
+        """The ticket or alert group this names (`github:o/r#12`, `alertmanager:{…}`), by
+        which the ledger finds "the item of this ticket" when it speaks up again; None for
+        items typed in (`cli`, `api`)."""
+        if self.kind == "github" and self.repository and self.issue_number is not None:
+            return github_subject(self.repository, self.issue_number)
+        if self.kind == "alertmanager" and self.group_key:
+            return alert_subject(self.group_key)
+        return None
+
+
+def github_subject(repository: str, number: int) -> str:
+    return f"github:{repository}#{number}"
+
+
+def alert_subject(group_key: str) -> str:
+    return f"alertmanager:{group_key}"
+
 
 class RequestPacket(BaseModel):
     """What the user submitted, written once and never changed."""

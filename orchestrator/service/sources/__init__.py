@@ -20,7 +20,6 @@ from orchestrator.service.sources.base import (
     Invalid,
     Outcome,
     Resolved,
-    subject_of,
 )
 
 
@@ -53,5 +52,4 @@ __all__ = [
     "Outcome",
     "Resolved",
     "WebhookSource",
-    "subject_of",
 ]

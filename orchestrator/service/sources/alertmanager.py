@@ -30,7 +30,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.ledger.models import Source
+from orchestrator.ledger.models import Source, alert_subject
 from orchestrator.service.sources.base import (
     TITLE_CHARS,
     Accepted,
@@ -39,7 +39,6 @@ from orchestrator.service.sources.base import (
     Invalid,
     Outcome,
     Resolved,
-    alert_subject,
     clip,
     header,
     json_body,

@@ -177,21 +177,3 @@ def clip(text: str, limit: int) -> str:
     """`text` on one line, at most `limit` characters."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
-
-
-def subject_of(source: Source) -> str | None:
-    """The subject an item's packet names (its ticket or alert group), for the service's
-    lookup of "the item of this subject"; None for items typed in (`cli`, `api`)."""
-    if source.kind == "github" and source.repository and source.issue_number is not None:
-        return github_subject(source.repository, source.issue_number)
-    if source.kind == "alertmanager" and source.group_key:
-        return alert_subject(source.group_key)
-    return None
-
-
-def github_subject(repository: str, number: int) -> str:
-    return f"github:{repository}#{number}"
-
-
-def alert_subject(group_key: str) -> str:
-    return f"alertmanager:{group_key}"

@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from orchestrator.ledger.models import Source
+from orchestrator.ledger.models import Source, github_subject
 from orchestrator.service.sources.base import (
     TITLE_CHARS,
     Accepted,
@@ -32,7 +32,6 @@ from orchestrator.service.sources.base import (
     Invalid,
     Outcome,
     clip,
-    github_subject,
     header,
     json_body,
     validated,
