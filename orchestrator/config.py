@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from adapters import registry
 from adapters.base import RuntimeSettings
 from adapters.errors import AdapterError
+from adapters.github.settings import GitHubSettings
 from adapters.policy import RetryPolicy
 from orchestrator.accounting import ModelPrice
 from orchestrator.errors import InputError
@@ -70,6 +71,19 @@ class QueueSection(BaseModel):
     grace_s: float = Field(default=30.0, ge=0, description="SIGTERM waits this long for runs")
 
 
+class ServiceSection(BaseModel):
+    """`[service]`: `orchestrate serve` — where it listens and what it takes."""
+
+    model_config = ConfigDict(extra="forbid")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=2, ge=0, le=64, description="in-process worker slots")
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, description="larger bodies get 413")
+    body_timeout_s: float = Field(default=10.0, gt=0, description="a slower body gets 408")
+    retry_after_s: int = Field(default=5, ge=1, description="what a 429 tells clients to wait")
+    session_hours: float = Field(default=12.0, gt=0, description="a dashboard login lasts this")
+
+
 class GraphSection(BaseModel):
     """`[graph]`: LangGraph checkpoints. The ledger records every step and each step checks
     it first, so resume never needs a per-step checkpoint: by default the graph's state is
@@ -96,6 +110,8 @@ class Config(BaseModel):
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
     graph: GraphSection = Field(default_factory=GraphSection)
+    service: ServiceSection = Field(default_factory=ServiceSection)
+    github: GitHubSettings = Field(default_factory=GitHubSettings)
     source: str = Field(default="defaults", exclude=True)
 
     @property
@@ -185,6 +201,8 @@ _TABLES = (
     "graph",
     "triage",
     "queue",
+    "service",
+    "github",
 )
 
 

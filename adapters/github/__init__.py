@@ -1,20 +1,26 @@
 """GitHub write-back: an item's triage as allowlisted labels and one comment on its issue.
 
-`GitHubSettings` (the `[github]` table) and the models are plain pydantic, imported here at
-once so the config can validate them cheaply; `WriteBack` (tenacity) and `GitHubClient`
-(httpx) load on first use, so importing this package costs neither.
+Everything loads on first use: the config imports only `settings` (plain pydantic) on
+every command, the models come with write-back, and `WriteBack` (tenacity) and
+`GitHubClient` (httpx) only when something is planned or sent.
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
-
-from adapters.github.models import Done, Failed, IssueRef, ItemState, Outcome, Planned
-from adapters.github.settings import GitHubSettings, LabelMap
 
 if TYPE_CHECKING:
     from adapters.github.client import GitHubClient
+    from adapters.github.models import Done, Failed, IssueRef, ItemState, Outcome, Planned
+    from adapters.github.settings import GitHubSettings, LabelMap
     from adapters.github.writeback import WriteBack
+
+_HOME = {
+    "Done": "models", "Failed": "models", "IssueRef": "models", "ItemState": "models",
+    "Outcome": "models", "Planned": "models", "GitHubSettings": "settings",
+    "LabelMap": "settings", "WriteBack": "writeback", "GitHubClient": "client",
+}  # fmt: skip
 
 __all__ = [
     "Done",
@@ -31,12 +37,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "WriteBack":
-        from adapters.github.writeback import WriteBack
-
-        return WriteBack
-    if name == "GitHubClient":
-        from adapters.github.client import GitHubClient
-
-        return GitHubClient
-    raise AttributeError(f"module 'adapters.github' has no attribute {name!r}")
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module 'adapters.github' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"adapters.github.{home}"), name)

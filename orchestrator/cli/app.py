@@ -10,7 +10,16 @@ from typing import Any
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
-from orchestrator.cli import cmd_meta, cmd_queue, cmd_read, cmd_replay, cmd_stats, cmd_work, exits
+from orchestrator.cli import (
+    cmd_meta,
+    cmd_queue,
+    cmd_read,
+    cmd_replay,
+    cmd_serve,
+    cmd_stats,
+    cmd_work,
+    exits,
+)
 from orchestrator.cli.exits import Exit
 
 
@@ -112,6 +121,7 @@ _COMMANDS: dict[str, Callable[..., None]] = {
     "resume": cmd_work.resume_command,
     "replay": cmd_replay.replay_command,
     "worker": cmd_queue.worker_command,
+    "serve": cmd_serve.serve_command,
     "runtimes": cmd_meta.runtimes_command,
     "graph": cmd_meta.graph_command,
     "init": cmd_meta.init_command,

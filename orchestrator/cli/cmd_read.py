@@ -11,9 +11,9 @@ import typer
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
 
 if TYPE_CHECKING:  # `--help` builds no models; each command imports what it uses
-    from orchestrator.cli.payloads import ShowPayload
     from orchestrator.config import Config
-    from orchestrator.ledger import FileLedger, ItemView
+    from orchestrator.items import ShowPayload
+    from orchestrator.ledger import FileLedger
 
 ReqArg = Annotated[str, typer.Argument(metavar="REQ", help="The request id (REQ-YYYYMMDD-NNNN).")]
 TEXT_LINES = 6  # of the request text `show` prints without --full
@@ -27,25 +27,6 @@ def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Confi
     store = open_ledger(cfg)
     store.require()
     return store, cfg
-
-
-def _known(store: FileLedger, request_id: str) -> str:
-    from orchestrator.errors import NotFoundError
-    from orchestrator.ledger import ids
-
-    ids.validate(request_id)
-    if not store.has_events(request_id):
-        raise NotFoundError(f"unknown request {request_id}")
-    return request_id
-
-
-def _status(store: FileLedger, view: ItemView, at: int | None) -> str:
-    from orchestrator.ledger import runlock
-    from orchestrator.ledger.lifecycle import is_open
-
-    if at is not None or not is_open(view.state):
-        return view.state.value
-    return "running" if runlock.is_running(store, view.request_id) else "interrupted"
 
 
 @friendly
@@ -65,23 +46,13 @@ def list_command(
 ) -> None:
     """List requests from the index, newest first, one line each."""
     from orchestrator.cli import render
-    from orchestrator.errors import InputError
-    from orchestrator.ledger import ids
-    from orchestrator.ledger.lifecycle import State
+    from orchestrator.items import Filters, ListedItem, listed
 
-    if state is not None and state.upper() not in State.__members__:
-        raise InputError(f"unknown state {state!r} (known: {', '.join(State.__members__)})")
-    if kind is not None and kind not in ("bug", "feature", "incident"):
-        raise InputError(f"unknown kind {kind!r} (known: bug, feature, incident)")
+    filters = Filters.parse(state, kind)
     store, _ = _ledger(ledger, config)
-    views = sorted(store.index().values(), key=lambda v: ids.sort_key(v.request_id), reverse=True)
-    views = [
-        v
-        for v in views
-        if (state is None or v.state.value == state.upper()) and (kind is None or v.kind == kind)
-    ]
+    views = listed(store, filters)
     if as_json:
-        render.emit_json([v.model_dump(mode="json", exclude={"completed"}) for v in views])
+        render.emit_json([ListedItem.of(v).model_dump(mode="json") for v in views])
     elif not views:
         render.console.print("no requests match")
     else:
@@ -107,38 +78,14 @@ def show_command(
     Warns on stderr when the item's chain does not verify: what is shown may then have been
     edited since it was written.
     """
-    from orchestrator.accounting import total
     from orchestrator.cli import render
-    from orchestrator.cli.payloads import ShowPayload
-    from orchestrator.errors import InputError
-    from orchestrator.ledger import fold
-    from orchestrator.ledger.verify import verify
+    from orchestrator.items import show
 
     store, cfg = _ledger(ledger, config)
-    _known(store, request_id)
-    events = store.read_events(request_id)
-    if at is not None and not 1 <= at <= len(events):
-        raise InputError(f"--at {at}: {request_id} has events 1..{len(events)}")
-    shown = [e for e in events if at is None or e.seq <= at]
-    view = fold(request_id, shown)
-    costs = total(view.calls, cfg.prices)
-    report = verify(store, [request_id])
-    payload = ShowPayload(
-        request=store.read_request(request_id),
-        item=view,
-        at=at,
-        status=_status(store, view, at),
-        roles=costs.lines,
-        total_tokens=costs.total_tokens,
-        total_cost_usd=costs.cost_usd if costs.lines else None,
-        verified=report.ok,
-        events=shown,
-    )
-    if not report.ok:
-        first = report.findings[0]
-        where = f"{first.file}:{first.line}" if first.line else first.file
+    payload = show(store, cfg, request_id, at, at_name="--at")
+    if payload.verify_problem is not None:
         print(
-            f"warning: {request_id} does not verify ({where}: {first.reason}); what is shown "
+            f"warning: {request_id} does not verify ({payload.verify_problem}); what is shown "
             "may have been edited — run `orchestrate verify`",
             file=sys.stderr,
         )
@@ -237,7 +184,9 @@ def verify_command(
     from orchestrator.ledger.verify import verify as verify_ledger
 
     store, _ = _ledger(ledger, config)
-    wanted = [_known(store, rid) for rid in request_ids or []]
+    from orchestrator.items import require_known
+
+    wanted = [require_known(store, rid) for rid in request_ids or []]
     report = verify_ledger(store, wanted)
     if as_json:
         render.emit_json({"ok": report.ok, **report.model_dump(mode="json")})

@@ -75,6 +75,7 @@ COMMANDS: dict[str, dict[Exit, str]] = {
         Exit.WAITING: "waiting for a person",
     },
     "worker": {Exit.OK: "stopped or drained", Exit.NOT_FOUND: "no ledger"},
+    "serve": {Exit.OK: "stopped", Exit.NO_RUNTIME: "no usable runtime"},
     "runtimes": {Exit.OK: "listed", Exit.NO_RUNTIME: "a probe of a runtime in use failed"},
     "graph": {Exit.OK: "printed"},
     "init": {Exit.OK: "written", Exit.NOT_FOUND: "cannot write there"},

@@ -50,6 +50,7 @@ class Worker:
         self._lock = threading.Lock()
         self._in_flight: dict[str, Claim] = {}
         self._orchestrators: list[Orchestrator] = []
+        self._slots: list[threading.Thread] = []
 
     # -- control ----------------------------------------------------------------------
     def stop(self) -> None:
@@ -63,6 +64,10 @@ class Worker:
     def alive(self) -> bool:
         return not self._stop.is_set()
 
+    def slots_alive(self) -> int:
+        """Slots still working (a slot never dies of one item, but say so if one did)."""
+        return sum(1 for slot in self._slots if slot.is_alive())
+
     def run(self) -> int:
         """Work until stopped (or, with `drain`, until the queue is empty); items finished."""
         queue = FileQueue(Orchestrator(self.config).ledger, self.config.queue)
@@ -70,7 +75,7 @@ class Worker:
         queue.reconcile()
         beat = threading.Thread(target=self._heartbeat, args=(queue,), daemon=True)
         beat.start()
-        slots = [
+        slots = self._slots = [
             threading.Thread(target=self._slot, args=(queue, n), name=f"worker-{n}")
             for n in range(self.concurrency)
         ]

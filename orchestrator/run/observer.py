@@ -26,3 +26,18 @@ class Quiet:
 
     def recorded(self, event: LedgerEvent) -> None:
         return None
+
+
+class Fanout:
+    """Several observers of one run (progress, metrics, write-back), told in order."""
+
+    def __init__(self, *observers: RunObserver | None) -> None:
+        self.observers = [o for o in observers if o is not None]
+
+    def created(self, request_id: str) -> None:
+        for observer in self.observers:
+            observer.created(request_id)
+
+    def recorded(self, event: LedgerEvent) -> None:
+        for observer in self.observers:
+            observer.recorded(event)
