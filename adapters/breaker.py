@@ -110,7 +110,7 @@ class Breakers:
         if current.state == "closed":
             return Admission(allowed=True, state=current)
         with self._locked():
-            states = self._read()
+            states = self._read(fresh=True)
             st = states.get(runtime, BreakerState())
             now = self._clock()
             if st.state == "closed":
@@ -129,7 +129,7 @@ class Breakers:
         if current.state == "closed" and current.failures == 0:
             return Change(state=current)
         with self._locked():
-            states = self._read()
+            states = self._read(fresh=True)
             before = states.get(runtime, BreakerState())
             after = BreakerState(times_opened=before.times_opened)
             states[runtime] = after
@@ -138,7 +138,7 @@ class Breakers:
 
     def failure(self, runtime: str, error: AdapterError) -> Change:
         with self._locked():
-            states = self._read()
+            states = self._read(fresh=True)
             before = states.get(runtime, BreakerState())
             failures = before.failures + 1
             now = self._clock()
@@ -166,7 +166,7 @@ class Breakers:
 
     def reset(self, runtime: str | None = None) -> None:
         with self._locked():
-            states = self._read()
+            states = self._read(fresh=True)
             for name in [runtime] if runtime else list(states):
                 states.pop(name, None)
             self._write(states)
@@ -180,10 +180,16 @@ class Breakers:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         return _Both(self._thread_lock, self._file_lock)
 
-    def _read(self) -> dict[str, BreakerState]:
+    def _read(self, fresh: bool = False) -> dict[str, BreakerState]:
+        """The states; `fresh` (under the lock, before a change) always parses the file. The
+        lock-free path may reuse the last parse while the file's (mtime, inode) is the same:
+        a replaced file can come back with both equal (a freed inode reused within one clock
+        tick), and a stale look there costs at most one call; a stale count would not."""
         if self.path is None:
             with self._thread_lock:
                 return dict(self._memory)
+        if fresh:
+            return self._parse()
         try:  # every call asks; the file is parsed again only when it was replaced
             stat = os.stat(self.path)
         except OSError:

@@ -24,10 +24,14 @@ def worker_command(
 ) -> None:
     """Claim queued items and run them until stopped (SIGTERM, Ctrl-C) or drained."""
     from orchestrator.config import load_config
+    from orchestrator.ledger.backends import open_ledger
     from orchestrator.queue.worker import Worker
+    from orchestrator.service.followups import Followups
 
     cfg = load_config(config, ledger=ledger)
-    worker = Worker(cfg, concurrency=concurrency, drain=drain)
+    followups = Followups(open_ledger(cfg), cfg.github, cfg.retry)  # GitHub items' write-back
+    worker = Worker(cfg, concurrency=concurrency, drain=drain, observe=followups.observer)
+    followups.start()
 
     def stop(signum: int, frame: object) -> None:
         print(f"{worker.name}: stopping; runs in flight finish", file=sys.stderr)
@@ -36,6 +40,8 @@ def worker_command(
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     done = worker.run()
+    if not followups.stop(timeout_s=cfg.queue.grace_s):
+        print(f"{worker.name}: {followups.pending()} write-back(s) left unsent", file=sys.stderr)
     print(f"{worker.name}: {done} item(s) run", file=sys.stderr)
     for failure in worker.failures:
         print(f"error: {failure}", file=sys.stderr)

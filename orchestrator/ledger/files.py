@@ -25,7 +25,7 @@ from orchestrator.ledger.events import (
 )
 from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold, index_entry
 from orchestrator.ledger.index_store import IndexStore
-from orchestrator.ledger.lifecycle import State, check_transition
+from orchestrator.ledger.lifecycle import TERMINAL, State, check_transition
 from orchestrator.ledger.locks import ProcessFileLock
 from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
 from orchestrator.ledger.repository import Created, Draft
@@ -428,6 +428,58 @@ class FileLedger:
                 newest[subject] = rid
         with self._lock("ids"):  # an item created meanwhile is newer still: keep it
             for subject, rid in newest.items():
+                known = self.find_by_subject(subject)
+                if known is None or ids.sort_key(known) < ids.sort_key(rid):
+                    self._remember_subject(subject, rid)
+
+    def catch_up(self) -> int:
+        """After a killed writer, before work resumes: set aside packets whose creation was
+        cut off before their first event; write index entries for requests the index lacks
+        (with their idempotency and subject markers) and for open ones it has behind. Closed
+        items are left alone, so this costs two directory listings plus the open items."""
+        mended = self._set_aside_interrupted()
+        index = self.index()
+        for rid in self.request_ids():
+            known = index.get(rid)
+            if known is not None and known.state in TERMINAL:
+                continue
+            try:
+                with self._request_lock(rid):
+                    view = self.view(rid)
+                    if known is None or known.last_seq != view.last_seq:
+                        self._update_index(rid, view)
+                        mended += 1
+            except LedgerCorrupt:
+                continue  # verify names it; a damaged item must not stop the others
+            if known is None:
+                self._remember_markers(self.read_request(rid))
+        return mended
+
+    def _set_aside_interrupted(self) -> int:
+        """A packet with no events, seen under the id lock (which a creation holds from its
+        packet to its first event), was never acknowledged: move it out of the ledger, kept
+        as `REQ-….json.interrupted`, so verify and the id scan no longer see it."""
+        if not self.requests_dir.is_dir():
+            return 0
+        moved = 0
+        with self._lock("ids"):
+            for path in self.requests_dir.glob("*.json"):
+                if ids.is_valid(path.stem) and not self.has_events(path.stem):
+                    os.replace(path, path.with_name(f"{path.name}.interrupted"))
+                    moved += 1
+            if moved:
+                fsio.fsync_dir(self.requests_dir)
+        return moved
+
+    def _remember_markers(self, packet: RequestPacket) -> None:
+        """The markers `create_request` writes after the events, if a kill cut them off."""
+        rid = packet.request_id
+        with self._lock("ids"):
+            key = packet.idempotency_key
+            if key is not None and self._idempotent_hit(key) is None:
+                self._remember_key(key, rid)
+            subject = packet.source.subject
+            if subject is not None:
                 known = self.find_by_subject(subject)
                 if known is None or ids.sort_key(known) < ids.sort_key(rid):
                     self._remember_subject(subject, rid)

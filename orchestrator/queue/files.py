@@ -93,7 +93,9 @@ class FileQueue:
 
     def reconcile(self) -> int:
         """Rebuild `queue/` and `leases/` from the ledger's index (after a crash between an
-        event and its marker, or a copied ledger): returns how many markers it added."""
+        event and its marker, or a copied ledger): returns how many markers it added. The
+        index is caught up first: a kill may have cut off an update after its event."""
+        self.ledger.catch_up()
         added = 0
         for rid, view in self.ledger.index().items():
             if not is_open(view.state):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import os
+import signal
 
 from orchestrator.config import Config
 from orchestrator.errors import InputError
@@ -41,6 +42,7 @@ def serve(config: Config, host: str, port: int, workers: int, access_log: bool =
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     app = create_app(config, workers=workers)
+    app.state.service.orch.preflight()  # no usable runtime: one line and exit 6, not a trace
     server = uvicorn.Server(
         uvicorn.Config(
             app, host=host, port=port, log_config=None, access_log=access_log,
@@ -48,4 +50,13 @@ def serve(config: Config, host: str, port: int, workers: int, access_log: bool =
             server_header=False,
         )
     )  # fmt: skip
+    # uvicorn handles SIGTERM/SIGINT while it runs (stop intake, drain, lifespan shutdown)
+    # and raises the signal again afterwards for the handler it found: make that a no-op, so
+    # a service stopped as it should be exits 0.
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _stopped)
     server.run()
+
+
+def _stopped(signum: int, frame: object) -> None:
+    return None

@@ -1,0 +1,53 @@
+"""What a killed writer can leave behind, and how a starting worker or service mends it
+before work resumes (`FileLedger.catch_up`, run by the queue's reconcile)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from orchestrator.config import QueueSection
+from orchestrator.ledger import FileLedger
+from orchestrator.ledger.events import Queued
+from orchestrator.ledger.models import Source
+from orchestrator.ledger.verify import verify
+from orchestrator.queue.files import FileQueue
+
+ALERT = Source(kind="alertmanager", group_key='{}:{alertname="Down"}')
+
+
+def test_a_packet_without_events_is_set_aside(tmp_path):
+    ledger = FileLedger(tmp_path / "coordination")
+    kept = ledger.create_request("kept", "kept").packet
+    cut = ledger.request_path("REQ-20261201-0099")  # killed between packet and first event
+    cut.write_text(json.dumps({**kept.stored(), "request_id": "REQ-20261201-0099"}))
+    assert not verify(ledger).ok
+    assert ledger.catch_up() == 1
+    assert verify(ledger).ok
+    assert cut.with_name(cut.name + ".interrupted").exists()
+    assert ledger.request_ids() == [kept.request_id]
+
+
+def test_an_item_the_index_lost_is_indexed_with_its_markers_and_queued_again(tmp_path):
+    ledger = FileLedger(tmp_path / "coordination")
+    first = ledger.create_request("first", "first").packet.request_id
+    rid = ledger.create_request(
+        "down", "down", source=ALERT, idempotency_key="k-1", then=[Queued(via="alertmanager")]
+    ).packet.request_id
+    # killed after the events: no index entry, no key or subject marker, no queue marker
+    index = json.loads((ledger.root / "index.json").read_text())
+    index["requests"].pop(rid, None)
+    (ledger.root / "index.json").write_text(json.dumps(index))
+    (ledger.root / "index.journal").unlink(missing_ok=True)
+    shutil.rmtree(ledger.root / "idempotency")
+    shutil.rmtree(ledger.root / "subjects")
+    assert rid not in ledger.index() and not verify(ledger).ok
+
+    queue = FileQueue(ledger, QueueSection())
+    assert queue.reconcile() == 1  # the queue marker, once the index knows the item again
+    assert set(ledger.index()) == {first, rid}
+    assert ledger.find_by_idempotency_key("k-1") == rid
+    assert ALERT.subject is not None and ledger.find_by_subject(ALERT.subject) == rid
+    assert verify(ledger).ok
+    claim = queue.claim("w")
+    assert claim is not None and claim.request_id == rid
