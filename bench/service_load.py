@@ -27,7 +27,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from orchestrator.service.sources.github import sign  # noqa: E402
+from orchestrator.service.sources.github import sign
 
 ORCHESTRATE = str(Path(sys.executable).with_name("orchestrate"))
 SECRET = "bench-secret"
