@@ -51,3 +51,22 @@ def test_an_item_the_index_lost_is_indexed_with_its_markers_and_queued_again(tmp
     assert verify(ledger).ok
     claim = queue.claim("w")
     assert claim is not None and claim.request_id == rid
+
+
+def test_a_creation_in_progress_is_left_alone(tmp_path):
+    import os
+
+    from orchestrator.ledger import fsio
+
+    ledger = FileLedger(tmp_path / "coordination")
+    ledger.create_request("kept", "kept")
+    path = ledger.request_path("REQ-20261201-0099")
+    creating = fsio.create_new_locked(path, b"{}\n")  # its first event is on its way
+    assert creating is not None
+    try:
+        assert ledger.catch_up() == 0
+        assert path.exists()
+    finally:
+        os.close(creating)
+    assert ledger.catch_up() == 1  # its creator is gone now
+    assert not path.exists()

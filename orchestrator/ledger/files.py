@@ -6,6 +6,7 @@ import json
 import os
 import zlib
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -125,40 +126,59 @@ class FileLedger:
         then: Sequence[Details] = (),
     ) -> Created:
         """Allocate an id and write the packet and its first event (with `then`, e.g. QUEUED,
-        in the same fsync'd batch), once, under the id lock."""
+        in the same fsync'd batch), once.
+
+        Creations run side by side (their fsyncs coalesce): the id lock is held only to
+        reserve a number, an idempotency key's check-and-create holds that key's stripe lock,
+        and the packet stays flock'ed from its write until its first event lands, so a
+        packet without events is a live creation exactly while that lock is held
+        (`catch_up` sets aside only those whose creator died). Lock order: key stripe → ids
+        → request stripe → index."""
         self.ensure()
         now = utc_now()
-        with self._lock("ids"):
+        with self._key_lock(idempotency_key):
             if idempotency_key is not None:
                 existing = self._idempotent_hit(idempotency_key)
                 if existing is not None:
                     return Created(packet=self.read_request(existing), created=False)
-            packet = self._write_packet(now, text, title, source or Source(), idempotency_key)
-            # the first event lands before the id lock is let go, so no reader ever finds a
-            # packet without its history (lock order: ids → request stripe → index)
-            created = RequestCreated(
-                title=title,
-                source=packet.source.kind,
-                packet_sha256=packet_sha256(packet.stored()),
-                idempotency_key=idempotency_key,
+            packet, creating = self._write_packet(
+                now, text, title, source or Source(), idempotency_key
             )
-            drafts = [Draft("orchestrator", created), *(Draft("orchestrator", d) for d in then)]
-            self.append_many(packet.request_id, drafts)
+            try:
+                created = RequestCreated(
+                    title=title,
+                    source=packet.source.kind,
+                    packet_sha256=packet_sha256(packet.stored()),
+                    idempotency_key=idempotency_key,
+                )
+                drafts = [Draft("orchestrator", created), *(Draft("orchestrator", d) for d in then)]
+                self.append_many(packet.request_id, drafts)
+            finally:
+                os.close(creating)  # lets the packet's creation lock go
             if idempotency_key is not None:
                 self._remember_key(idempotency_key, packet.request_id)
-            if packet.source.subject is not None:
-                self._remember_subject(packet.source.subject, packet.request_id)
-            self._remember_text(text, packet.request_id)
+        if packet.source.subject is not None:
+            self._remember_subject(packet.source.subject, packet.request_id)
+        self._remember_text(text, packet.request_id)
         return Created(packet=packet, created=True)
+
+    def _key_lock(self, key: str | None) -> AbstractContextManager[object]:
+        if key is None:
+            return nullcontext()
+        return self._lock(f"key-{zlib.crc32(key.encode()) % _LOCK_STRIPES:02d}")
 
     def _write_packet(
         self, now: datetime, text: str, title: str, source: Source, key: str | None
-    ) -> RequestPacket:
+    ) -> tuple[RequestPacket, int]:
+        """The new packet, and a descriptor holding its creation lock (the caller closes it).
+        A number is reserved under the id lock; O_EXCL keeps ids unique even when the
+        counter was lost or torn (it is then rebuilt from the packets there)."""
         day = ids.day_of(now)
         counter = self.locks_dir / f"counter-{day}"
-        number = self._read_counter(counter, day)
         while True:
-            number += 1
+            with self._lock("ids"):
+                number = self._read_counter(counter, day) + 1
+                fsio.overwrite(counter, str(number).encode())
             packet = RequestPacket(
                 request_id=ids.format_id(day, number),
                 created_at=iso(now),
@@ -169,10 +189,9 @@ class FileLedger:
             )
             data = canonical_bytes(packet.stored()) + b"\n"
             # readers find a packet through its first event, written after this: in place
-            if fsio.create_new(self.request_path(packet.request_id), data):
-                # a torn or lost counter only costs a re-scan: O_EXCL keeps ids unique
-                fsio.overwrite(counter, str(number).encode())
-                return packet
+            creating = fsio.create_new_locked(self.request_path(packet.request_id), data)
+            if creating is not None:
+                return packet, creating
 
     def _read_counter(self, counter: Path, day: str) -> int:
         raw = fsio.read_bytes_or_none(counter)
@@ -226,10 +245,15 @@ class FileLedger:
 
     def _remember_subject(self, subject: str, request_id: str) -> None:
         """The newest item of a ticket or alert group, durably: a lost marker would make a
-        re-sent alert a second item. Written under the id lock, so newest wins."""
-        path = self._subject_path(subject)
-        path.parent.mkdir(exist_ok=True)
-        fsio.replace_atomic(path, canonical_bytes({"request_id": request_id}))
+        re-sent alert a second item. Newest by id, under the subjects lock, whatever order
+        concurrent creations finish in."""
+        with self._lock("subjects"):
+            known = self.find_by_subject(subject)
+            if known is not None and ids.sort_key(known) >= ids.sort_key(request_id):
+                return
+            path = self._subject_path(subject)
+            path.parent.mkdir(exist_ok=True)
+            fsio.replace_atomic(path, canonical_bytes({"request_id": request_id}))
 
     def find_by_subject(self, subject: str) -> str | None:
         """The newest item whose packet names this ticket or alert group (`Source.subject`)."""
@@ -426,11 +450,8 @@ class FileLedger:
             subject = self.read_request(rid).source.subject
             if subject is not None:
                 newest[subject] = rid
-        with self._lock("ids"):  # an item created meanwhile is newer still: keep it
-            for subject, rid in newest.items():
-                known = self.find_by_subject(subject)
-                if known is None or ids.sort_key(known) < ids.sort_key(rid):
-                    self._remember_subject(subject, rid)
+        for subject, rid in newest.items():  # an item created meanwhile is newer: it stays
+            self._remember_subject(subject, rid)
 
     def catch_up(self) -> int:
         """After a killed writer, before work resumes: set aside packets whose creation was
@@ -456,33 +477,33 @@ class FileLedger:
         return mended
 
     def _set_aside_interrupted(self) -> int:
-        """A packet with no events, seen under the id lock (which a creation holds from its
-        packet to its first event), was never acknowledged: move it out of the ledger, kept
-        as `REQ-….json.interrupted`, so verify and the id scan no longer see it."""
+        """A packet with no events whose creation lock is free lost its creator before its
+        first event, so it was never acknowledged: move it out of the ledger, kept as
+        `REQ-….json.interrupted`, so verify and the id scan no longer see it."""
         if not self.requests_dir.is_dir():
             return 0
         moved = 0
-        with self._lock("ids"):
-            for path in self.requests_dir.glob("*.json"):
-                if ids.is_valid(path.stem) and not self.has_events(path.stem):
+        for path in self.requests_dir.glob("*.json"):
+            if not ids.is_valid(path.stem) or self.has_events(path.stem):
+                continue
+            with fsio.try_flock(path) as free:
+                if free and not self.has_events(path.stem):
                     os.replace(path, path.with_name(f"{path.name}.interrupted"))
                     moved += 1
-            if moved:
-                fsio.fsync_dir(self.requests_dir)
+        if moved:
+            fsio.fsync_dir(self.requests_dir)
         return moved
 
     def _remember_markers(self, packet: RequestPacket) -> None:
         """The markers `create_request` writes after the events, if a kill cut them off."""
         rid = packet.request_id
-        with self._lock("ids"):
-            key = packet.idempotency_key
-            if key is not None and self._idempotent_hit(key) is None:
-                self._remember_key(key, rid)
-            subject = packet.source.subject
-            if subject is not None:
-                known = self.find_by_subject(subject)
-                if known is None or ids.sort_key(known) < ids.sort_key(rid):
-                    self._remember_subject(subject, rid)
+        key = packet.idempotency_key
+        if key is not None:
+            with self._key_lock(key):
+                if self._idempotent_hit(key) is None:
+                    self._remember_key(key, rid)
+        if packet.source.subject is not None:
+            self._remember_subject(packet.source.subject, rid)
 
     def _update_index(self, request_id: str, view: ItemView) -> None:
         """Called under the request's lock, so entries for one request land in event order."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -53,26 +55,48 @@ def create_exclusive(path: Path, data: bytes) -> bool:
     return True
 
 
-def create_new(path: Path, data: bytes) -> bool:
-    """Write a new file at `path` in place (O_EXCL), fsync it and its directory; False if it
-    already exists. Cheaper than `create_exclusive` (one file created, not two) for files
-    whose readers only look once something else — written after this returns — names them."""
+def create_new_locked(path: Path, data: bytes) -> int | None:
+    """Write a new file at `path` in place (O_EXCL), fsync it and its directory — cheaper than
+    `create_exclusive` (one file created, not two) for files whose readers only look once
+    something else, written later, names them — holding an exclusive flock on it from before
+    its first byte:
+    the returned descriptor is the creation's lock until the caller closes it (a dead
+    creator's lock goes with its process). None if the file already exists."""
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     except FileExistsError:
-        return False
+        return None
     try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
         os.fsync(fd)
+        fsync_dir(path.parent)
     except BaseException:
         os.close(fd)
         path.unlink(missing_ok=True)
         raise
-    os.close(fd)
-    fsync_dir(path.parent)
-    return True
+    return fd
+
+
+@contextlib.contextmanager
+def try_flock(path: Path) -> Iterator[bool]:
+    """Whether nobody holds `path`'s flock now (held for the block); False if it is gone."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)
 
 
 def overwrite(path: Path, data: bytes) -> None:
