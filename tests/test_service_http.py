@@ -310,3 +310,27 @@ def test_serve_without_workers_leaves_runs_and_write_back_to_orchestrate_worker(
     planned = [e["details"] for e in events if e["action"] == "WRITEBACK_PLANNED"]
     assert [p["trigger"] for p in planned] == ["triaged", "closed"]  # [github] write = false
     assert "kind:bug" in planned[-1]["labels"] and rid in planned[-1]["comment"]
+
+
+def test_the_run_of_a_queued_item_continues_the_trace_that_queued_it(tmp_path, secrets):
+    from tests.test_telemetry import _install
+
+    traced = _install()
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    try:
+        with serving(tmp_path) as svc, svc.client() as api:
+            answer = api.post(
+                "/v1/items", json={"text": "login returns 500"},
+                headers={"traceparent": f"00-{trace_id}-00f067aa0ba902b7-01"},
+            )  # fmt: skip
+            rid = answer.json()["request_id"]
+            wait_until(lambda: finished(api, [rid]), 30, "the item")
+            wait_until(lambda: traced.named("invoke_workflow orchestrate"), 10, "the span")
+        [workflow] = traced.named("invoke_workflow orchestrate")
+        assert format(workflow.context.trace_id, "032x") == trace_id
+        queued = [e for e in events_of(svc.ledger, rid) if e["action"] == "QUEUED"]
+        assert queued[0]["details"]["trace"]["traceparent"].startswith(f"00-{trace_id}-")
+    finally:
+        from orchestrator import telemetry
+
+        telemetry.install(None)

@@ -250,6 +250,11 @@ class Queued(EventDetails):
 
     action: ClassVar[str] = Action.QUEUED
     via: str = Field(default="cli", description="who queued it: cli, api, a webhook source")
+    trace: dict[str, str] = Field(
+        default_factory=dict,
+        description="W3C trace context (traceparent, …) of the request that queued it; the "
+        "worker's run continues that trace",
+    )
 
 
 class Claimed(EventDetails):

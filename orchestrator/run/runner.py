@@ -12,7 +12,7 @@ from orchestrator.config import Config, load_config
 from orchestrator.errors import IllegalTransition, InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
 from orchestrator.ledger.backends import open_ledger
-from orchestrator.ledger.events import Queued, Resumed
+from orchestrator.ledger.events import Action, Queued, Resumed
 from orchestrator.ledger.lifecycle import is_open
 from orchestrator.ledger.models import LedgerEvent, Source
 from orchestrator.queue.files import Claim, FileQueue
@@ -207,9 +207,11 @@ class Orchestrator:
         title: str | None = None,
         idempotency_key: str | None = None,
         source: Source | None = None,
+        trace_context: Mapping[str, str] | None = None,
     ) -> SubmitResult:
         """Create the item and queue it for a worker (QUEUED, fsync'd with its creation): it
-        is then in the ledger and will be run, even across a restart."""
+        is then in the ledger and will be run, even across a restart. `trace_context`: the
+        W3C trace headers the worker's run is to continue."""
         admitted = intake.admit(text, self.config.limits.max_text_chars)
         if idempotency_key is not None:
             seen = self.ledger.find_by_idempotency_key(idempotency_key)
@@ -222,7 +224,7 @@ class Orchestrator:
             intake.title_of(admitted, title),
             source=source,
             idempotency_key=idempotency_key,
-            then=[Queued(via=via)],
+            then=[Queued(via=via, trace=dict(trace_context or {}))],
         )
         rid = created.packet.request_id
         if not created.created:
@@ -242,8 +244,10 @@ class Orchestrator:
         trace_context: Mapping[str, str] | None = None,
     ) -> SubmitResult:
         """Run a claimed item to its end (a first run, or a resume after a takeover); the
-        claim holds the run lock."""
+        claim holds the run lock. The run continues the trace the item was queued in."""
         packet = self.ledger.read_request(claim.request_id)
+        if trace_context is None:
+            trace_context = _queued_trace(self.ledger.read_events(claim.request_id))
         fresh = claim.attempt == 1
         events = self._run_held(claim.request_id, packet.text, None, fresh, observer, trace_context)
         return result_of(claim.request_id, events)
@@ -280,6 +284,11 @@ class Orchestrator:
     # -- results ------------------------------------------------------------------
     def result(self, request_id: str, created: bool = True) -> SubmitResult:
         return result_of(request_id, self.ledger.read_events(request_id), created)
+
+
+def _queued_trace(events: list[LedgerEvent]) -> dict[str, str] | None:
+    queued = next((e for e in reversed(events) if e.action is Action.QUEUED), None)
+    return (queued.read(Queued).trace or None) if queued is not None else None
 
 
 def _require_open(ledger: FileLedger, request_id: str) -> None:

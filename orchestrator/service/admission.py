@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import zlib
+from collections.abc import Mapping
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +32,12 @@ from orchestrator.service.sources import (
 from orchestrator.service.sources.base import alert_resolved
 
 _STRIPES = 64
+TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
+
+
+def trace_of(headers: Mapping[str, str]) -> dict[str, str]:
+    """The W3C trace context a request carries, to keep with the item it queues."""
+    return {name: headers[name] for name in TRACE_HEADERS if name in headers}
 
 
 class NewItem(BaseModel):
@@ -63,17 +70,21 @@ class Admission:
         self._subjects = [threading.Lock() for _ in range(_STRIPES)]
 
     # -- the API ---------------------------------------------------------------------
-    def item(self, new: NewItem, author: str | None) -> tuple[int, Answer]:
+    def item(
+        self, new: NewItem, author: str | None, trace: Mapping[str, str] | None = None
+    ) -> tuple[int, Answer]:
         source = Source(kind="api", author=author)
-        return self._queue(new.text, new.title, new.idempotency_key, source)
+        return self._queue(new.text, new.title, new.idempotency_key, source, trace)
 
     # -- webhooks --------------------------------------------------------------------
-    def webhook(self, outcome: Outcome) -> tuple[int, Answer]:
+    def webhook(
+        self, outcome: Outcome, trace: Mapping[str, str] | None = None
+    ) -> tuple[int, Answer]:
         """Act on a verified payload's outcome; an `Invalid` one is a Problem."""
         match outcome:
             case Accepted(intake=intake):
                 with self._subject_lock(intake.subject):
-                    return self._accept(intake)
+                    return self._accept(intake, trace)
             case Edited():
                 with self._subject_lock(outcome.intake.subject):
                     return self._edit(outcome)
@@ -86,12 +97,12 @@ class Admission:
                 raise Problem(status, reason)
         raise AssertionError(f"unhandled outcome {outcome!r}")  # the union is closed
 
-    def _accept(self, intake: Intake) -> tuple[int, Answer]:
+    def _accept(self, intake: Intake, trace: Mapping[str, str] | None) -> tuple[int, Answer]:
         if intake.same_while_open:  # a re-sent alert group while it fires is its item
             rid = self.orch.ledger.find_by_subject(intake.subject)
             if rid is not None and not alert_resolved(self.orch.ledger.read_events(rid)):
                 return 202, self._existing(rid, "duplicate")
-        return self._queue(intake.text, intake.title, intake.idempotency_key, intake.source)
+        return self._queue(intake.text, intake.title, intake.idempotency_key, intake.source, trace)
 
     def _edit(self, edited: Edited) -> tuple[int, Answer]:
         rid = self.orch.ledger.find_by_subject(edited.intake.subject)
@@ -112,7 +123,12 @@ class Admission:
 
     # -- shared ----------------------------------------------------------------------
     def _queue(
-        self, text: str, title: str | None, key: str | None, source: Source
+        self,
+        text: str,
+        title: str | None,
+        key: str | None,
+        source: Source,
+        trace: Mapping[str, str] | None = None,
     ) -> tuple[int, Answer]:
         if key is not None:
             seen = self.orch.ledger.find_by_idempotency_key(key)
@@ -126,7 +142,9 @@ class Admission:
                 f"the queue is full ({waiting} items waiting); retry later",
                 {"Retry-After": str(self.settings.retry_after_s)},
             )
-        result = self.orch.enqueue(text, title=title, idempotency_key=key, source=source)
+        result = self.orch.enqueue(
+            text, title=title, idempotency_key=key, source=source, trace_context=trace
+        )
         outcome: Outcomes = "accepted" if result.created else "duplicate"
         status = 202 if result.created else 200
         answer = Answer(

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from orchestrator.items import Filters, ListedItem, ShowPayload, listed, show
 from orchestrator.ledger import ids
-from orchestrator.service.admission import NewItem
+from orchestrator.service.admission import NewItem, trace_of
 from orchestrator.service.auth import Principal
 from orchestrator.service.deps import json_model, principal, service
 from orchestrator.service.problems import Problem
@@ -40,7 +40,8 @@ async def create_item(request: Request, who: Caller) -> JSONResponse:
     key = new.idempotency_key or request.headers.get("idempotency-key") or None
     new = new.model_copy(update={"idempotency_key": key})
     author = who.name if who.via == "session" else None
-    status, answer = await run_in_threadpool(svc.admission.item, new, author)
+    trace = trace_of(request.headers)
+    status, answer = await run_in_threadpool(svc.admission.item, new, author, trace)
     return JSONResponse(answer.model_dump(mode="json", exclude_none=True), status_code=status)
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from orchestrator.service.admission import trace_of
 from orchestrator.service.deps import raw_body, service
 from orchestrator.service.problems import Problem
 from orchestrator.service.sources import SOURCES
@@ -35,7 +36,8 @@ async def webhook(request: Request, name: str) -> JSONResponse:
         if not source.authenticate(secret, body, headers):
             raise Problem(401, f"{name}: missing or wrong signature or token")
         outcome = source.read(body, headers)
-        status, answer = await run_in_threadpool(svc.admission.webhook, outcome)
+        trace = trace_of(request.headers)
+        status, answer = await run_in_threadpool(svc.admission.webhook, outcome, trace)
     except Problem as problem:
         svc.metrics.webhooks.labels(name, str(problem.status)).inc()
         raise
