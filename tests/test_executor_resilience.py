@@ -86,7 +86,7 @@ def test_retry_after_longer_than_we_would_wait_falls_back_at_once(events: Events
 def test_deadline_caps_the_whole_call_and_each_request(fake: FakeProvider, events: Events) -> None:
     fake.default = Reply(delay_s=3.0)
     ex = make_executor("claude", fake, events=events, timeout_s=30, deadline_s=0.6)
-    ex.runtime("claude").prepare()  # type: ignore[attr-defined]  # SDK import: not measured
+    ex.runtime("claude").warm()  # type: ignore[attr-defined]  # SDK import and client: not measured
     started = time.perf_counter()
     with pytest.raises(ChainExhausted) as caught:
         ex.run(triage_call(timeout_s=30), ["claude", "mock"])
