@@ -32,6 +32,9 @@ _NOT_TOPIC_WORDS = (
     "problems bug bugs describe description expected actual behavior behaviour steps "
     "reproduce feature request really quite totally completely always never sometimes "
     "randomly new old click clicked clicking tried try trying using use uses open opens "
+    "see sees seen saw show shows showing shown look looks seems seem keep keeps kept goes "
+    "going went come comes came able unable off out up down over other others another wrong "
+    "instead twice getting doesn don isn won can't doesn't don't isn't won't "
 )
 _NOT_TOPICS = frozenset(_NOT_TOPIC_WORDS.split())
 _HEADING = re.compile(r"^\s*(#{1,6}\s|\*\*[^*]{0,60}\*\*\s*$|<!--)")

@@ -92,6 +92,6 @@ class Progress:
             return f"  {d.role or '':<6}  {escape(render.brief(event))}"
         if isinstance(d, ev.ReviewRejected):
             return f"review    {escape(render.brief(event))}"
-        if isinstance(d, ev.StateChanged) and d.to.value in ("DELIVERED", "CLOSED", "BLOCKED"):
+        if isinstance(d, ev.StateChanged) and d.to.value in render.PROGRESS_STATES:
             return f"state     {render.state_text(d.to.value)}"
         return None

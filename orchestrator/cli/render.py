@@ -97,6 +97,9 @@ def evidence(explanation: Explanation) -> None:
 
 
 # -- a run's result -------------------------------------------------------------------------
+PROGRESS_STATES = frozenset({"DELIVERED", "CLOSED", "BLOCKED"})  # live progress prints these
+
+
 def result(r: SubmitResult, progress_shown: bool = False) -> None:
     """The outcome of submit/resume; after live progress only what the lines did not say."""
     if not r.created:
@@ -114,7 +117,8 @@ def result(r: SubmitResult, progress_shown: bool = False) -> None:
             again = f" (round {h.round})" if h.round > 1 else ""
             hop = f"{h.from_role:>5} → {', '.join(h.to):<10}"
             console.print(f"  {hop} {escape(h.runtime or ''):<8}{again} {escape(h.summary or '')}")
-    console.print(f"state     {state_text(r.state)}")
+    if not progress_shown or r.state not in PROGRESS_STATES:
+        console.print(f"state     {state_text(r.state)}")
     if r.blocked_reason:
         console.print(f"blocked   [red]{escape(r.blocked_reason)}[/red]")
     tokens = r.usage.input_tokens + r.usage.output_tokens
