@@ -201,3 +201,16 @@ def test_the_readme_example_is_an_operational_failure_not_a_feature() -> None:
 def test_an_http_error_status_is_a_bug_signal() -> None:
     decision = classify("the export endpoint returns 404 for csv files")
     assert decision.kind == "bug" and "returns 404" in decision.signals
+
+
+@pytest.mark.parametrize("text", ["search", "login", "notifications"])
+def test_a_lone_topic_word_is_never_a_confident_call(text: str) -> None:
+    """One word names a topic, not a problem: the dev set's leaning for it is no decision."""
+    decision = classify(text)
+    assert decision.needs_review
+    assert decision.confidence <= 0.5
+    assert "too little text" in decision.rationale
+
+
+def test_a_lone_word_that_is_itself_a_signal_still_decides() -> None:
+    assert not classify("outage").needs_review

@@ -26,6 +26,9 @@ from adapters.mock.classifier.text import squash
 REVIEW_BELOW = 0.6
 # Less total evidence than this for the chosen kind is "weak", however it splits.
 WEAK_EVIDENCE = 1.0
+# A lone word with no signal ("search", "payments") is a topic, not a ticket: the model's
+# probability for it says more about the dev set than about the item, so it is capped.
+LONE_WORD_CONFIDENCE = 0.5
 _RATIONALE_PHRASES = 4
 _QUOTED = 12  # evidence items quoted per decision (quoting is the costly part)
 # Words that carry weight in the model but tell a reader nothing; left out of the rationale.
@@ -44,6 +47,8 @@ def classify(text: str, *, model: Model | None = None) -> Classification:
     confidence = a.probabilities[top]
     support = _readable(quoted(a, kind, sign=1, limit=_QUOTED))
     impact = assess(kind, a.features.hits)
+    if _lone_word(a):
+        confidence = min(confidence, LONE_WORD_CONFIDENCE)
     unsure = unsure_reason(a) if confidence < REVIEW_BELOW else None
     # Every value is built here from typed parts: no validation needed on this hot path.
     return Classification.model_construct(
@@ -61,6 +66,8 @@ def unsure_reason(a: Analysis) -> str:
     """Why a low-probability decision is unsure: too little evidence, or evidence both ways."""
     top, runner_up = a.ranked[:2]
     p = a.probabilities
+    if _lone_word(a):
+        return "weak evidence (one word and no signal: too little text to tell)"
     odds = f"{KINDS[top]} {p[top]:.2f} vs {KINDS[runner_up]} {p[runner_up]:.2f}"
     total = sum(r[0] for r in ranked_contributions(a, top, sign=1))
     if total < WEAK_EVIDENCE:
@@ -68,6 +75,11 @@ def unsure_reason(a: Analysis) -> str:
     rival = _readable(quoted(a, KINDS[runner_up], sign=1, limit=_QUOTED))
     against = ", ".join(_quoted(e) for e in rival[:2])
     return f"conflicting evidence ({odds}; for {KINDS[runner_up]}: {against or 'none'})"
+
+
+def _lone_word(a: Analysis) -> bool:
+    words = [w for w in a.features.original.split() if w.lower() not in _FILLER]
+    return len(words) <= 1 and not a.features.hits
 
 
 def _readable(evidence: Iterable[Quoted]) -> list[Quoted]:
