@@ -77,6 +77,8 @@ async def checked_form(request: Request, model: type[F]) -> tuple[Principal, F]:
     fields = await _posted(request)
     if who.via != "bearer" and not service(request).auth.csrf_ok(who, fields.get("csrf")):
         raise PageError(403, "missing or wrong CSRF token: reload the page and try again")
+    if not _is_form(request):
+        raise PageError(415, f"a dashboard form is sent as {FORM_TYPE}")
     try:
         return who, model.model_validate(fields)
     except ValidationError as exc:
@@ -86,13 +88,18 @@ async def checked_form(request: Request, model: type[F]) -> tuple[Principal, F]:
 
 
 async def _posted(request: Request) -> dict[str, str]:
-    """The urlencoded body within `[service]`'s size and time limits, from our own origin."""
+    """The form's fields (none unless urlencoded), read within `[service]`'s size and time
+    limits; refused when another site sent it."""
     if not _same_origin(request):
         raise PageError(403, "this form was sent from another site")
-    if request.headers.get("content-type", "").split(";")[0].strip() != FORM_TYPE:
-        raise PageError(415, f"a dashboard form is sent as {FORM_TYPE}")
+    if not _is_form(request):
+        return {}
     body = await raw_body(request)
     return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+
+
+def _is_form(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() == FORM_TYPE
 
 
 def _same_origin(request: Request) -> bool:
