@@ -82,6 +82,7 @@ class Watched:
 def tab(browser: Browser) -> Iterator[Watched]:
     """A fresh browser context (no cookies) whose dialogs and CSP refusals are recorded."""
     context = browser.new_context()
+    context.set_default_timeout(10_000)  # a page of ours answers in milliseconds
     watched = Watched(context.new_page())
 
     def on_dialog(dialog: Dialog) -> None:
