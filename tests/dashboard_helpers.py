@@ -26,7 +26,7 @@ FEATURE = (
 INCIDENT = (
     "Checkout API returning 503 for all EU customers",
     "Checkout API returning 503 for all EU customers since 14:02 UTC; error rate 38%, "
-    "on-call paged. The status page is still green.",
+    "on-call paged. Customers cannot pay; the status page is still green.",
 )
 UNSURE = ("Export thing, see attached", "Export thing, see attached")
 SAMPLE = (BUG, FEATURE, INCIDENT, UNSURE)
