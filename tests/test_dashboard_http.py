@@ -56,6 +56,8 @@ def test_pages_send_a_browser_to_login_while_the_api_stays_401(site: Site) -> No
         assert api.status_code == 401 and api.json()["error"].startswith("missing or wrong token")
         form = web.get("/login")
         assert form.status_code == 200 and 'name="token"' in form.text
+        post = web.post("/logout", data={"csrf": "x"})
+        assert post.status_code == 303 and post.headers["location"] == "/login"
 
 
 def test_the_login_form_checks_the_token_and_sets_an_httponly_lax_cookie(site: Site) -> None:

@@ -42,13 +42,14 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 
 # -- who is looking, and the one door for forms ---------------------------------------------
 def viewer(request: Request) -> Principal:
-    """The person (or bearer client, or anyone when open) a page is for; else LoginRequired."""
+    """The person (or bearer client, or anyone when open) a page is for; else LoginRequired,
+    back to this page afterwards (to the list after a form: its POST cannot be replayed)."""
     who = service(request).auth.principal(
         request.headers.get("authorization"), request.cookies.get(COOKIE)
     )
     if who is None:
         query = f"?{request.url.query}" if request.url.query else ""
-        raise LoginRequired(request.url.path + query)
+        raise LoginRequired(request.url.path + query if request.method == "GET" else "/")
     return who
 
 
@@ -157,7 +158,7 @@ async def login(request: Request) -> Response:
     """Right token (and a name): the session cookie, then where the person was going."""
     form = LoginForm.model_validate(await _posted(request))
     svc = service(request)
-    cookie = await run_in_threadpool(svc.auth.login, form.name, form.token)
+    cookie = svc.auth.login(form.name, form.token)
     target = safe_next(form.next)
     if cookie is None:
         return _login(request, target, 401, "wrong token, or no name given", form.name)
