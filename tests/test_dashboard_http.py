@@ -9,10 +9,18 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+from fastapi import Request
+from fastapi.responses import PlainTextResponse
+from fastapi.testclient import TestClient
+from pydantic import Field
 
+from orchestrator.config import load_config
 from orchestrator.service import dashboard_views
+from orchestrator.service.app import create_app
+from orchestrator.service.dashboard import CsrfForm, checked_form
+from orchestrator.service.pages import TEMPLATES
 from tests.dashboard_helpers import BUG, HOSTILE_TITLE, SAMPLE, csrf_of, log_in, seed
-from tests.service_helpers import API_TOKEN, Running, serving
+from tests.service_helpers import API_TOKEN, Running, serving, write_config
 
 HOSTILE_TEXT = 'It breaks <img src=x onerror="alert(2)"> and </pre><b>bold</b> too'
 UNKNOWN = "REQ-20990101-9999"
@@ -186,3 +194,39 @@ def test_an_open_service_needs_no_login_but_still_checks_forms(tmp_path) -> None
         page = web.get("/").text
         assert "Grace" in page and "Log out" in page
         assert web.post("/logout", data={"csrf": csrf_of(page)}).status_code == 303
+
+
+class ReasonForm(CsrfForm):
+    reason: str = Field(min_length=1)
+
+
+def test_checked_form_is_the_door_for_later_forms(tmp_path, monkeypatch) -> None:
+    """What an action route built on `checked_form` gets: the login and its fields, or a
+    refusal page; and the `forms.post` macro builds the form it reads."""
+    monkeypatch.setenv("ORCHESTRATE_API_TOKEN", API_TOKEN)
+    app = create_app(load_config(write_config(tmp_path)), workers=0)
+
+    @app.post("/try")
+    async def try_it(request: Request) -> PlainTextResponse:
+        who, form = await checked_form(request, ReasonForm)
+        return PlainTextResponse(f"{who.name}: {form.reason}")
+
+    markup = TEMPLATES.from_string(
+        '{% import "_forms.html" as forms %}'
+        '{% call forms.post("/try", csrf, "Reject") %}<input name="reason">{% endcall %}'
+    ).render(csrf="t0k<en>")
+    assert 'name="csrf" value="t0k&lt;en&gt;"' in markup and '<input name="reason">' in markup
+    with TestClient(app, follow_redirects=False) as web:
+        log_in(web, API_TOKEN, "Ada")
+        token = csrf_of(web.get("/").text)
+        done = web.post("/try", data={"csrf": token, "reason": "dup of #12"})
+        assert done.status_code == 200 and done.text == "Ada: dup of #12"
+        empty = web.post("/try", data={"csrf": token, "reason": ""})
+        assert empty.status_code == 422 and "reason" in empty.text
+        assert web.post("/try", data={"reason": "x"}).status_code == 403
+        as_json = web.post("/try", json={"csrf": token, "reason": "x"})
+        assert as_json.status_code == 403  # its token is not read from JSON
+        bearer = web.post(
+            "/try", data={"reason": "scripted"}, headers={"authorization": f"Bearer {API_TOKEN}"}
+        )
+        assert bearer.status_code == 200 and bearer.text == "api: scripted"  # needs no token

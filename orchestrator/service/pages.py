@@ -32,14 +32,14 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-_templates = Environment(
+TEMPLATES = Environment(
     loader=PackageLoader("orchestrator.service", "templates"),
     autoescape=True,  # every template, whatever its name: nothing is trusted by default
     undefined=StrictUndefined,  # a misspelt variable is a bug, not an empty string
     trim_blocks=True,
     lstrip_blocks=True,
 )
-_templates.globals["unsure_text"] = UNSURE  # the CLI's words for a verdict that needs a look
+TEMPLATES.globals["unsure_text"] = UNSURE  # the CLI's words for a verdict that needs a look
 STYLESHEET = resources.files("orchestrator.service").joinpath("static/dashboard.css").read_bytes()
 
 
@@ -64,7 +64,7 @@ class PageError(Exception):
 def page(template: str, status: int = 200, /, **context: Any) -> HTMLResponse:
     """`template` rendered with `context`, with the security headers (positional-only, so
     a page may have a `name` or `status` of its own)."""
-    body = _templates.get_template(template).render(**context)
+    body = TEMPLATES.get_template(template).render(**context)
     return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
 
