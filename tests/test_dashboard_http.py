@@ -230,3 +230,15 @@ def test_checked_form_is_the_door_for_later_forms(tmp_path, monkeypatch) -> None
             "/try", data={"reason": "scripted"}, headers={"authorization": f"Bearer {API_TOKEN}"}
         )
         assert bearer.status_code == 200 and bearer.text == "api: scripted"  # needs no token
+
+
+def test_an_edited_ledger_line_is_shown_as_not_verifying(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ORCHESTRATE_API_TOKEN", API_TOKEN)
+    with serving(tmp_path, workers=0) as svc, svc.client() as api:
+        rid = api.post("/v1/items", json={"text": BUG[1], "title": BUG[0]}).json()["request_id"]
+        events = svc.ledger / "events" / f"{rid}.jsonl"
+        events.write_text(events.read_text().replace("Invoice PDF", "Invoice CSV", 1))
+        page = api.get(f"/items/{rid}")
+        assert page.status_code == 200
+        assert "chain does not verify ✗" in page.text and "chain verifies ✓" not in page.text
+        assert f"{rid}.jsonl:1" in page.text and "orchestrate verify" in page.text
