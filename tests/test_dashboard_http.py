@@ -202,7 +202,8 @@ class ReasonForm(CsrfForm):
 
 def test_checked_form_is_the_door_for_later_forms(tmp_path, monkeypatch) -> None:
     """What an action route built on `checked_form` gets: the login and its fields, or a
-    refusal page; and the `forms.post` macro builds the form it reads."""
+    refusal page; and the `forms.post` macro builds the form it reads. (Over https, where the
+    session cookie is also Secure.)"""
     monkeypatch.setenv("ORCHESTRATE_API_TOKEN", API_TOKEN)
     app = create_app(load_config(write_config(tmp_path)), workers=0)
 
@@ -216,8 +217,9 @@ def test_checked_form_is_the_door_for_later_forms(tmp_path, monkeypatch) -> None
         '{% call forms.post("/try", csrf, "Reject") %}<input name="reason">{% endcall %}'
     ).render(csrf="t0k<en>")
     assert 'name="csrf" value="t0k&lt;en&gt;"' in markup and '<input name="reason">' in markup
-    with TestClient(app, follow_redirects=False) as web:
-        log_in(web, API_TOKEN, "Ada")
+    with TestClient(app, base_url="https://testserver", follow_redirects=False) as web:
+        login = web.post("/login", data={"name": "Ada", "token": API_TOKEN})
+        assert "; secure" in login.headers["set-cookie"].lower(), "over https the cookie is Secure"
         token = csrf_of(web.get("/").text)
         done = web.post("/try", data={"csrf": token, "reason": "dup of #12"})
         assert done.status_code == 200 and done.text == "Ada: dup of #12"
