@@ -106,7 +106,7 @@ def log_in(page: Page, name: str = "Ada", token: str = API_TOKEN) -> None:
 
 
 def test_a_person_logs_in_filters_searches_opens_an_item_and_logs_out(
-    site: Site, tab: Watched
+    tab: Watched, site: Site
 ) -> None:
     page, url = tab.page, site.svc.url
     page.goto(url + "/")
@@ -160,7 +160,7 @@ def test_a_person_logs_in_filters_searches_opens_an_item_and_logs_out(
     assert tab.dialogs == [] and tab.refused == []
 
 
-def test_a_script_in_a_title_is_text_and_never_runs(site: Site, tab: Watched) -> None:
+def test_a_script_in_a_title_is_text_and_never_runs(tab: Watched, site: Site) -> None:
     page, url = tab.page, site.svc.url
     page.goto(url + "/login")
     log_in(page)
@@ -175,7 +175,7 @@ def test_a_script_in_a_title_is_text_and_never_runs(site: Site, tab: Watched) ->
     assert tab.dialogs == []
 
 
-def test_an_unknown_item_shows_the_not_found_page(site: Site, tab: Watched) -> None:
+def test_an_unknown_item_shows_the_not_found_page(tab: Watched, site: Site) -> None:
     page, url = tab.page, site.svc.url
     page.goto(url + "/login")
     log_in(page)
