@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 from orchestrator.config import Config
 from orchestrator.errors import OrchestrateError
-from orchestrator.service import api, health, webhooks
+from orchestrator.service import api, dashboard, health, webhooks
 from orchestrator.service.problems import Problem, ProblemBody, from_error
 from orchestrator.service.state import ServiceState
 
@@ -48,6 +48,7 @@ def create_app(config: Config, workers: int | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(webhooks.router)
     app.include_router(health.router)
+    dashboard.install(app)  # `/`, `/items/…`, `/login`: HTML pages and their error answers
     _handlers(app)
     _timing(app, state)
     return app
