@@ -192,7 +192,8 @@ def brief(event: LedgerEvent) -> str:
         return f"{d.role} on {d.runtime}: {d.error_kind}, attempt {d.attempt}"
     if isinstance(d, ev.RuntimeEvent):
         return f"{d.runtime} ({d.role})"
-    return ", ".join(f"{k}={v}" for k, v in list(event.details.items())[:3])
+    shown = [(k, v) for k, v in event.details.items() if v not in ("", None, [], {})]
+    return ", ".join(f"{k}={v}" for k, v in shown[:3])
 
 
 def timeline(events: list[LedgerEvent]) -> Table:
