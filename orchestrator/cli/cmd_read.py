@@ -40,6 +40,9 @@ def list_command(
     wide: Annotated[
         bool, typer.Option("--wide", help="Whole titles, folded, instead of one line each.")
     ] = False,
+    waiting: Annotated[
+        bool, typer.Option("--waiting", help="Only items waiting for a person, and for whom.")
+    ] = False,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
@@ -48,7 +51,7 @@ def list_command(
     from orchestrator.cli import render
     from orchestrator.items import Filters, ListedItem, listed
 
-    filters = Filters.parse(state, kind)
+    filters = Filters.parse(state, kind, waiting=waiting)
     store, _ = _ledger(ledger, config)
     views = listed(store, filters)
     if as_json:

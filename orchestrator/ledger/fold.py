@@ -74,7 +74,7 @@ INDEXED: frozenset[Action] = frozenset(
     {
         Action.REQUEST_CREATED, Action.TRIAGED, Action.STATE_CHANGED, Action.BLOCKED,
         Action.QUEUED, Action.CLAIMED, Action.LEASE_EXPIRED, Action.APPROVAL_REQUESTED,
-        Action.APPROVED, Action.REJECTED, Action.TRIAGE_CORRECTED,
+        Action.APPROVED, Action.REJECTED, Action.TRIAGE_CORRECTED, Action.UNBLOCKED,
     }
 )  # fmt: skip
 
@@ -139,6 +139,8 @@ def _step(item: dict[str, Any], event: LedgerEvent) -> None:
         item["queue"] = item["worker"] = None
     elif action in (Action.APPROVED, Action.REJECTED):
         item["waiting_for"] = []
+    elif action is Action.UNBLOCKED:
+        item["blocked_reason"] = None
     elif action is Action.TRIAGE_CORRECTED:
         fixed = event.read(TriageCorrected)
         item.update(fixed.new.model_dump(), corrected=True, waiting_for=[])
