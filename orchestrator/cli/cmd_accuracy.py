@@ -45,7 +45,7 @@ def accuracy_command(
         render.emit_json(report)
         return
     for line in accuracy.lines(report):
-        render.console.print(line, soft_wrap=True, highlight=False)
+        render.console.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
 @friendly
@@ -98,4 +98,5 @@ def train_command(
         f'"{report.out}"',
         soft_wrap=True,
         highlight=False,
+        markup=False,
     )

@@ -23,7 +23,7 @@ from orchestrator.ledger.events import (
 )
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.repository import Draft
-from orchestrator.run import approvals, gate, handoffs, prompting
+from orchestrator.run import approvals, gate, handoffs, people, prompting
 from orchestrator.run.context import RunContext, open_run
 from orchestrator.run.state import DecisionState, RoleTask, RunState
 from roles.registry import ROLES
@@ -104,7 +104,7 @@ class Nodes:
     def _run_role(self, ctx: RunContext, task: RoleTask) -> RoleCompleted:
         spec = ROLES[task["role"]]
         prompt = prompts.load(spec.prompt)
-        chain = self.config.chain_for(task["role"])
+        chain = people.chain_for(self.config, ctx.recorder, task["role"])
         started = RoleStarted(
             role=task["role"], round=task["round"], runtime=chain[0], stage=task["stage"]
         )

@@ -9,11 +9,12 @@ run that follows.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import get_args
 
 from pydantic import BaseModel
 
+from adapters import registry
 from orchestrator.config import Config, with_roles
 from orchestrator.errors import IllegalTransition, InputError, OrchestrateError
 from orchestrator.ledger import FileLedger
@@ -33,6 +34,8 @@ from orchestrator.ledger.lifecycle import State, is_open
 from orchestrator.ledger.models import LedgerEvent
 from orchestrator.ledger.repository import Draft
 from orchestrator.run import routing
+from orchestrator.run.recorder import Recorder
+from roles.registry import ROLES
 from roles.triage import Kind, Priority, Severity
 
 Write = Callable[..., bool]  # (ledger, request_id, *args) -> whether the run goes on
@@ -171,6 +174,29 @@ def retry(ledger: FileLedger, rid: str, actor: str, runtimes: dict[str, str]) ->
     return True
 
 
-def with_runtimes(config: Config, runtimes: dict[str, str]) -> Config:
-    """The config with `--runtime ROLE=NAME` for this retry (names checked: exit 2)."""
+def runtime_choices(runtimes: Mapping[str, str]) -> dict[str, str]:
+    """A retry's `ROLE=NAME` choices, `all` spread over the roles; the triage is not
+    repeated by a retry, so it takes no choice. Unknown names are bad input (exit 2)."""
+    out: dict[str, str] = {}
+    for role, name in runtimes.items():
+        if role != "all" and role not in ROLES:
+            raise InputError(f"--runtime {role}={name}: a retry chooses runtimes for {_ROLES}")
+        if not registry.is_known(name):
+            raise InputError(f"unknown runtime {name!r} (known: {', '.join(registry.names())})")
+        out.update(dict.fromkeys(ROLES, name) if role == "all" else {role: name})
+    return out
+
+
+_ROLES = ", ".join([*ROLES, "all"])
+
+
+def with_runtimes(config: Config, runtimes: Mapping[str, str]) -> Config:
+    """The config with a retry's choices, for its pre-flight."""
     return with_roles(config, [f"{role}={name}" for role, name in runtimes.items()])
+
+
+def chain_for(config: Config, rec: Recorder, role: str) -> list[str]:
+    """The runtimes a role runs on: the newest retry's choice for it, else the config's."""
+    retried = rec.find(Unblocked)
+    chosen = retried.runtimes.get(role) if retried else None
+    return [chosen] if chosen else config.chain_for(role)

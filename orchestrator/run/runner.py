@@ -332,11 +332,10 @@ class Orchestrator:
     ) -> SubmitResult:
         """Run a BLOCKED item again from the role that failed or was rejected, optionally
         on other runtimes (`{"dev": "claude"}`); finished roles and the triage stand."""
-        chosen = dict(runtimes or {})
-        if not chosen:
-            return self._act(request_id, people.retry, (actor, chosen), detach, observer)
-        with Orchestrator(people.with_runtimes(self.config, chosen)) as other:
-            return other._act(request_id, people.retry, (actor, chosen), detach, observer)
+        chosen = people.runtime_choices(runtimes or {})
+        if chosen:  # the run reads them from UNBLOCKED, here or in a worker
+            preflight.check(people.with_runtimes(self.config, chosen))
+        return self._act(request_id, people.retry, (actor, chosen), detach, observer)
 
     def _act(
         self,
