@@ -105,10 +105,38 @@ def test_severity_at_or_above_makes_every_item_wait_before_its_first_stage(
         (["reject", "{closed}", "--as", "a", "--reason", "x"], 4, "CLOSED"),
         (["reject", "{waiting}", "--as", "a", "--reason", ""], 2, "--reason"),
         (["reclassify", "{closed}", "--kind", "nope", "--as", "a", "--reason", "x"], 2, "kind"),
-        (["reclassify", "{closed}", "--kind", "bug", "--severity", "huge", "--as", "a",
-          "--reason", "x"], 2, "severity"),  # fmt: skip
-        (["reclassify", "{closed}", "--kind", "bug", "--priority", "P9", "--as", "a",
-          "--reason", "x"], 2, "priority"),  # fmt: skip
+        (
+            [
+                "reclassify",
+                "{closed}",
+                "--kind",
+                "bug",
+                "--severity",
+                "huge",
+                "--as",
+                "a",
+                "--reason",
+                "x",
+            ],
+            2,
+            "severity",
+        ),
+        (
+            [
+                "reclassify",
+                "{closed}",
+                "--kind",
+                "bug",
+                "--priority",
+                "P9",
+                "--as",
+                "a",
+                "--reason",
+                "x",
+            ],
+            2,
+            "priority",
+        ),
         (["reclassify", "{closed}", "--kind", "feature", "--as", "", "--reason", "x"], 2, "--as"),
         (["reclassify", "{closed}", "--kind", "feature", "--as", "a", "--reason", ""], 2, "reason"),
         (["retry", "{closed}"], 4, "CLOSED"),
@@ -117,9 +145,7 @@ def test_severity_at_or_above_makes_every_item_wait_before_its_first_stage(
         (["retry", "{closed}", "--runtime", "triage=mock"], 2, "triage"),
     ],
 )
-def test_every_refusal_is_one_line_its_code_and_writes_nothing(
-    gated, ledger_dir, args, code, says
-):
+def test_every_refusal_is_one_line_its_code_and_writes_nothing(gated, ledger_dir, args, code, says):
     _, closed = _submit(gated, BUG)
     _, waiting = _submit(gated)
     ids = {"{closed}": closed["request_id"], "{waiting}": waiting["request_id"]}
@@ -144,9 +170,18 @@ def test_reclassifying_an_open_item_reroutes_it_from_where_it_stands(gated, ledg
     _, out = _submit(gated)  # a feature waiting for dev, after PM
     rid = out["request_id"]
     fixed = gated(
-        "reclassify", rid, "--kind", "bug", "--severity", "high", "--as", "carol",
-        "--reason", "the export used to work", "--json",
-    )  # fmt: skip
+        "reclassify",
+        rid,
+        "--kind",
+        "bug",
+        "--severity",
+        "high",
+        "--as",
+        "carol",
+        "--reason",
+        "the export used to work",
+        "--json",
+    )
     assert fixed.exit_code == 0, fixed.stderr
     body = json.loads(fixed.stdout)
     assert body["state"] == "CLOSED" and body["correction"]["kind"] == "bug"
@@ -187,17 +222,27 @@ def test_retry_reruns_a_failed_role_only_and_verify_stays_clean(
     assert first.exit_code == 1
     rid = json.loads(first.stdout)["request_id"]
     retried = cli(
-        "retry", rid, "--as", "erin", "--runtime", "dev=mock", "--json",
-        "--ledger", str(ledger_dir), "--config", str(healthy),
-    )  # fmt: skip
+        "retry",
+        rid,
+        "--as",
+        "erin",
+        "--runtime",
+        "dev=mock",
+        "--json",
+        "--ledger",
+        str(ledger_dir),
+        "--config",
+        str(healthy),
+    )
     assert retried.exit_code == 0, retried.stderr
     assert json.loads(retried.stdout)["state"] == "CLOSED"
     events = events_of(ledger_dir, rid)
     [unblocked] = [e for e in events if e["action"] == "UNBLOCKED"]
     assert unblocked["actor"] == "erin" and unblocked["details"]["role"] == "dev"
     assert unblocked["details"]["runtimes"] == {"dev": "mock"}
-    moves = [(e["details"]["from"], e["details"]["to"]) for e in events
-             if e["action"] == "STATE_CHANGED"]  # fmt: skip
+    moves = [
+        (e["details"]["from"], e["details"]["to"]) for e in events if e["action"] == "STATE_CHANGED"
+    ]
     assert ("BLOCKED", "IN_PROGRESS") in moves
     assert actions(events).count("TRIAGED") == 1 and _completed(events, "pm") == 1
     assert _completed(events, "dev") == 1 and _completed(events, "test") == 1
@@ -221,8 +266,18 @@ def test_accuracy_counts_corrections_per_runtime_kind_and_week(gated, ledger_dir
     rids = [_submit(gated, text)[1]["request_id"] for text in (BUG, INCIDENT, BUG + " again")]
     fix = gated("reclassify", rids[0], "--kind", "feature", "--as", "f", "--reason", "wish")
     assert fix.exit_code == 0
-    sev = gated("reclassify", rids[1], "--kind", "incident", "--severity", "low", "--as", "f",
-                "--reason", "minor")  # fmt: skip
+    sev = gated(
+        "reclassify",
+        rids[1],
+        "--kind",
+        "incident",
+        "--severity",
+        "low",
+        "--as",
+        "f",
+        "--reason",
+        "minor",
+    )
     assert sev.exit_code == 0
     report = json.loads(gated("accuracy", "--json").stdout)
     mock = report["runtimes"]["mock"]

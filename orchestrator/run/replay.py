@@ -25,6 +25,7 @@ from orchestrator.ledger.events import (
     Action,
     CallRecord,
     Change,
+    ClassifierRef,
     Replayed,
     ReplayedDecision,
     Triaged,
@@ -48,6 +49,14 @@ class Decision(BaseModel):
     stages: list[list[str]]
     runtime: str | None = None
     model: str | None = None
+    classifier: ClassifierRef | None = Field(default=None, description="the offline model file")
+
+    @property
+    def by(self) -> str:
+        """`mock (model 81420638f13f, packaged)`: the runtime, and the model file that decided."""
+        made = self.classifier
+        where = f" (model {made.payload_sha256[:12]}, {made.path})" if made else ""
+        return f"{self.runtime or 'unknown'}{where}"
 
     @property
     def route(self) -> list[str]:
@@ -77,13 +86,13 @@ class ReplayOutcome(BaseModel):
         """ "recorded on claude: incident/P1; mock now says: bug/P2"."""
         if self.recorded is None:
             return self.error or "nothing recorded"
-        said = f"recorded on {self.recorded.runtime or 'unknown'}: {self.recorded.short}"
+        said = f"recorded on {self.recorded.by}: {self.recorded.short}"
         if self.now is None:
             return f"{said}; {self.error or 'no decision now'}"
         who = (
             "today's parsing and routing say"
             if self.source == "record"
-            else (f"{self.source} now says")
+            else (f"{self.now.by} now says")
         )
         return f"{said}; {who}: {self.now.short}"
 
@@ -184,6 +193,7 @@ class Replayer:
                 stages=gate.route_for(self.config, decision),
                 runtime=self.runtime or out.recorded.runtime,
                 model=fresh.model if fresh is not None else out.recorded.model,
+                classifier=_classifier(fresh) if fresh is not None else out.recorded.classifier,
             )
             out.changes = _diff(out.recorded, out.now)
             out.status = "changed" if out.changes else "unchanged"
@@ -290,7 +300,13 @@ def _recorded(triaged: Triaged) -> Decision:
         stages=triaged.stages,
         runtime=triaged.runtime,
         model=triaged.model,
+        classifier=triaged.classifier,
     )
+
+
+def _classifier(reply: AgentReply[TriageDecision]) -> ClassifierRef | None:
+    made = reply.extra.get("classifier")
+    return ClassifierRef.model_validate(made) if made else None
 
 
 def _raw(seq: int, triaged: Triaged) -> str:
