@@ -114,6 +114,8 @@ def status_of(store: FileLedger, view: ItemView, at: int | None) -> str:
     """The state, or for an open item whether some process runs it now."""
     if at is not None or not is_open(view.state):
         return view.state.value
+    if view.waiting_for:
+        return "waiting"
     return "running" if runlock.is_running(store, view.request_id) else "interrupted"
 
 

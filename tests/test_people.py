@@ -53,6 +53,8 @@ def test_a_gated_feature_runs_pm_waits_for_dev_and_approve_runs_it_to_closed(gat
     waiting = gated("list", "--waiting")
     assert rid in waiting.stdout and "waits for dev" in waiting.stdout
     assert gated("resume", rid).exit_code == 8  # a person, not a process, moves it on
+    assert "waiting for a person to approve dev" in gated("show", rid).stdout
+    assert json.loads(gated("show", rid, "--json").stdout)["status"] == "waiting"
 
     approved = gated("approve", rid, "--as", "alice", "--note", "scope agreed", "--json")
     assert approved.exit_code == 0, approved.stderr

@@ -111,7 +111,11 @@ def _print_show(p: ShowPayload, full: bool) -> None:
     at = f"  (as of event {p.at})" if p.at is not None else ""
     out.print(f"[bold]{v.request_id}[/bold]  {escape(v.title)}{at}")
     status = render.state_text(v.state.value)
-    if p.status == "interrupted":
+    if p.status == "waiting":
+        who = ", ".join(v.waiting_for)
+        status += f"  [yellow]waiting[/yellow] for a person to approve {who}"
+        status += f" — `orchestrate approve {v.request_id} --as NAME`"
+    elif p.status == "interrupted":
         status += f"  [yellow]interrupted[/yellow] — `orchestrate resume {v.request_id}`"
     elif p.status == "running":
         status += "  (running)"

@@ -302,7 +302,7 @@ class Orchestrator:
 
     def reject(self, request_id: str, actor: str, reason: str) -> SubmitResult:
         """Refuse the waiting stage: the item is BLOCKED (`retry` asks again)."""
-        return self._act(request_id, people.reject, (actor, reason), False, None)
+        return self._act(request_id, people.reject, (actor, reason), False, None, runs=False)
 
     def reclassify(
         self,
@@ -344,12 +344,15 @@ class Orchestrator:
         args: tuple[object, ...],
         detach: bool,
         observer: RunObserver | None,
+        runs: bool = True,
     ) -> SubmitResult:
         """Check and record a person's action under the item's run lock (a refusal writes
-        nothing), then continue the run here, or queue it for a worker."""
+        nothing), then continue the run here, or queue it for a worker. `runs`: the action
+        may continue the run, so every role needs a usable runtime first."""
         packet = self.ledger.read_request(request_id)
         require_known(self.ledger, request_id)
-        self.preflight()
+        if runs:
+            self.preflight()
         with runlock.hold(self.ledger, request_id):
             if not write(self.ledger, request_id, *args):
                 return self.result(request_id)
