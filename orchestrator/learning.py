@@ -88,13 +88,15 @@ def default_out(ledger: FileLedger) -> Path:
 
 
 def _macro_f1(labels: Sequence[str], predicted: Sequence[str]) -> float:
-    """Mean F1 over the three kinds (as `train.cross_validate` scores)."""
+    """Mean F1 over the kinds that occur among the labels or the predictions (a kind no
+    correction names and no prediction made says nothing about the model)."""
+    kinds = [k for k in KINDS if k in labels or k in predicted]
     total = 0.0
-    for kind in KINDS:
+    for kind in kinds:
         tp = sum(p == kind == y for p, y in zip(predicted, labels, strict=True))
         wrong = sum((p == kind) != (y == kind) for p, y in zip(predicted, labels, strict=True))
         total += 2 * tp / (2 * tp + wrong) if tp else 0.0
-    return round(total / len(KINDS), 4)
+    return round(total / len(kinds), 4) if kinds else 0.0
 
 
 def _score(model: Model, examples: Sequence[Example], predicted: Sequence[str]) -> Score:

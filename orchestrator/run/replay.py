@@ -52,11 +52,10 @@ class Decision(BaseModel):
     classifier: ClassifierRef | None = Field(default=None, description="the offline model file")
 
     @property
-    def by(self) -> str:
-        """`mock (model 81420638f13f, packaged)`: the runtime, and the model file that decided."""
+    def made_by(self) -> str:
+        """` (model 81420638f13f, packaged)`: the offline model file that decided, if one did."""
         made = self.classifier
-        where = f" (model {made.payload_sha256[:12]}, {made.path})" if made else ""
-        return f"{self.runtime or 'unknown'}{where}"
+        return f" (model {made.payload_sha256[:12]}, {made.path})" if made else ""
 
     @property
     def route(self) -> list[str]:
@@ -86,15 +85,17 @@ class ReplayOutcome(BaseModel):
         """ "recorded on claude: incident/P1; mock now says: bug/P2"."""
         if self.recorded is None:
             return self.error or "nothing recorded"
-        said = f"recorded on {self.recorded.by}: {self.recorded.short}"
+        said = f"recorded on {self.recorded.runtime or 'unknown'}: {self.recorded.short}"
+        said += self.recorded.made_by
         if self.now is None:
             return f"{said}; {self.error or 'no decision now'}"
         who = (
             "today's parsing and routing say"
             if self.source == "record"
-            else (f"{self.now.by} now says")
+            else (f"{self.source} now says")
         )
-        return f"{said}; {who}: {self.now.short}"
+        again = self.now.made_by if self.source != "record" else ""
+        return f"{said}; {who}: {self.now.short}{again}"
 
 
 class DriftReport(BaseModel):
