@@ -89,7 +89,8 @@ def _waiting(ledger: FileLedger, rid: str, verb: str) -> ApprovalRequested:
             f"cannot {verb} {rid}: it is {view.state.value} and waits for no approval"
         )
     asked = _last(ledger.read_events(rid), Action.APPROVAL_REQUESTED)
-    assert asked is not None  # waiting_for is folded from this very event
+    if asked is None:  # waiting_for is folded from this very event: a damaged ledger
+        raise IllegalTransition(f"cannot {verb} {rid}: no APPROVAL_REQUESTED in its history")
     return asked.read(ApprovalRequested)
 
 
