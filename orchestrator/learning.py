@@ -38,6 +38,15 @@ class Score(BaseModel):
     model_sha256: str
 
 
+class Check(BaseModel):
+    """Both models on a labelled file the refit did not train on (`--check`)."""
+
+    path: str
+    examples: int
+    before: Score
+    after: Score
+
+
 class TrainReport(BaseModel):
     """What `train` did: data, scores before and after, and where the model went."""
 
@@ -46,6 +55,7 @@ class TrainReport(BaseModel):
     before: Score
     after: Score
     out: str
+    check: Check | None = None
 
     @property
     def delta(self) -> float:
@@ -113,9 +123,11 @@ def train(
     from_ledger: bool,
     data: Sequence[Path] = (),
     current: Model | None = None,
+    check: Path | None = None,
 ) -> TrainReport:
     """Refit, score and save; refuses (writing nothing) without data, without numpy, or
-    over the packaged model. `current` is the model in use (default: the packaged one)."""
+    over the packaged model. `current` is the model in use (default: the packaged one);
+    `check`, a labelled file both models are scored on as well."""
     if out.resolve() == WEIGHTS.resolve():
         raise InputError(f"{out} is the packaged model; write the refit elsewhere")
     if not from_ledger and not data:
@@ -127,6 +139,7 @@ def train(
         examples, described = read_data(path)
         extra += examples
         files.append(described)
+    held_out = read_data(check)[0] if check is not None else []
     scored = fixed or extra
     if len(scored) < 2:
         raise InputError(f"need at least 2 labelled tickets to train on, found {len(scored)}")
@@ -143,7 +156,17 @@ def train(
     model.save(out)
     after_kinds = [p.kind for p in cv.view("full").predictions]
     after = _score(model, scored, after_kinds)
+    checked = None
+    if check is not None:
+        checked = Check(
+            path=str(check), examples=len(held_out), before=_scored(before_model, held_out),
+            after=_scored(model, held_out),
+        )  # fmt: skip
     return TrainReport(
         corrections=len(fixed), examples=len(fixed) + len(extra), before=before, after=after,
-        out=str(out),
+        out=str(out), check=checked,
     )  # fmt: skip
+
+
+def _scored(model: Model, examples: Sequence[Example]) -> Score:
+    return _score(model, examples, [classify(e.text, model=model).kind for e in examples])

@@ -65,13 +65,21 @@ def test_train_refits_from_corrections_and_triage_model_uses_it(cli, ledger_dir,
     assert f"model {after['model_sha256'][:12]}" in replayed.stdout
 
 
-def test_train_text_report_names_before_after_and_the_change(cli, ledger_dir):
+def test_train_text_report_names_before_after_and_the_change(cli, ledger_dir, tmp_path):
     _corrected_ledger(ledger_dir)
     out = ledger_dir / "elsewhere.model"
-    result = cli("train", "--from-ledger", "--out", str(out), "--ledger", str(ledger_dir))
+    held = tmp_path / "held.jsonl"
+    rows = [{"text": "Payroll stalled for the HR workspace", "label": "incident"},
+            {"text": "Add dark mode to the settings page", "label": "feature"}]  # fmt: skip
+    held.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    result = cli(
+        "train", "--from-ledger", "--out", str(out), "--check", str(held),
+        "--ledger", str(ledger_dir),
+    )  # fmt: skip
     assert result.exit_code == 0, result.stderr
     assert "macro-F1 on the corrected tickets: before 0.000" in result.stdout
     assert "after " in result.stdout and " — +" in result.stdout and out.is_file()
+    assert f"macro-F1 on {held} (2 tickets): before" in result.stdout
 
 
 @pytest.mark.parametrize(
@@ -81,6 +89,7 @@ def test_train_text_report_names_before_after_and_the_change(cli, ledger_dir):
         (["--from-ledger"], "at least 2"),
         (["--from-ledger", "--out", str(WEIGHTS)], "packaged model"),
         (["--data", "missing.jsonl"], "not found"),
+        (["--from-ledger", "--check", "missing.jsonl"], "not found"),
     ],
 )
 def test_train_refusals_are_one_line_and_write_no_model(cli, ledger_dir, args, says):

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
 from orchestrator.errors import InputError
+
+if TYPE_CHECKING:
+    from orchestrator.learning import Check
 
 
 def _since(text: str | None) -> date | None:
@@ -48,6 +51,16 @@ def accuracy_command(
         render.console.print(line, soft_wrap=True, highlight=False, markup=False)
 
 
+def _checked(check: Check | None) -> str:
+    if check is None:
+        return ""
+    b, a, n = check.before, check.after, check.examples
+    return (
+        f"macro-F1 on {check.path} ({n} tickets): before {b.macro_f1:.3f} ({b.right}/{n} right), "
+        f"after {a.macro_f1:.3f} ({a.right}/{n} right) — {a.macro_f1 - b.macro_f1:+.3f}\n"
+    )
+
+
 @friendly
 def train_command(
     from_ledger: Annotated[
@@ -56,6 +69,10 @@ def train_command(
     data: Annotated[
         list[Path] | None,
         typer.Option("--data", metavar="FILE.jsonl", help="More {text, label} tickets (repeat)."),
+    ] = None,
+    check: Annotated[
+        Path | None,
+        typer.Option("--check", metavar="FILE.jsonl", help="Also score both models on FILE."),
     ] = None,
     out: Annotated[
         Path | None,
@@ -81,7 +98,7 @@ def train_command(
     in_use = str(getattr(cfg.runtimes.get("mock"), "triage_model", ""))  # [triage] model
     current = load(Path(in_use)) if in_use and Path(in_use).exists() else None
     report = learning.train(
-        store, target, from_ledger=from_ledger, data=data or [], current=current
+        store, target, from_ledger=from_ledger, data=data or [], current=current, check=check
     )
     if as_json:
         render.emit_json(report)
@@ -94,6 +111,7 @@ def train_command(
         f"macro-F1 on the corrected tickets: before {b.macro_f1:.3f} ({b.right}/{n} right, "
         f"model {b.model_sha256[:12]}), after {a.macro_f1:.3f} ({a.right}/{n} right, "
         f"{learning.FOLD_TEXT}) — {report.delta:+.3f}\n"
+        f"{_checked(report.check)}"
         f"wrote {report.out} (model {a.model_sha256[:12]}); use it with [triage] model = "
         f'"{report.out}"',
         soft_wrap=True,
