@@ -293,3 +293,23 @@ def test_accuracy_counts_corrections_per_runtime_kind_and_week(gated, ledger_dir
     assert later["runtimes"] == {}
     bad = gated("accuracy", "--since", "yesterday")
     assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+def test_retry_of_an_exhausted_review_sends_the_work_back_once_more(
+    cli, ledger_dir, write_config, write_script
+):
+    reject = {"handoff": {"accepted": False, "concerns": ["no success metric"]}}
+    script = write_script({"dev": [reject]})  # dev rejects PM's hand-off every time
+    picky = write_config(f'[runtimes.mock]\nscript = "{script}"\n', name="picky.toml")
+    easy = write_config("", name="easy.toml")
+    first = cli("submit", FEATURE, "--json", "--ledger", str(ledger_dir), "--config", str(picky))
+    out = json.loads(first.stdout)
+    assert first.exit_code == 1 and "review rounds exhausted" in out["blocked_reason"]
+    rid = out["request_id"]
+    retried = cli("retry", rid, "--json", "--ledger", str(ledger_dir), "--config", str(easy))
+    assert retried.exit_code == 0, retried.stderr
+    events = events_of(ledger_dir, rid)
+    after = actions(events)[actions(events).index("UNBLOCKED") :]
+    assert "REVIEW_REJECTED" not in after  # the recorded rejection is not written again
+    assert _completed(events, "pm") == 3 and _completed(events, "test") == 1
+    assert cli("verify", "--ledger", str(ledger_dir)).exit_code == 0

@@ -174,7 +174,7 @@ class Nodes:
         bounces = dict(state.get("bounces", {}))
         count = bounces.get(str(index), 0) + 1
         reviewer, concerns = next(iter(rejected.items()))
-        rounds = self.config.routing.max_review_rounds
+        rounds = people.review_rounds(self.config, rec, reviewer)
         verdict = handoffs.bounce(stages, index, count, reviewer, concerns, rounds)
         # a resumed run repeats this step: if the rejection is recorded, so is what followed
         fresh = rec.find(type(verdict.rejected), reviewer=reviewer, bounce=count) is None

@@ -196,6 +196,16 @@ def with_runtimes(config: Config, runtimes: Mapping[str, str]) -> Config:
     return with_roles(config, [f"{role}={name}" for role, name in runtimes.items()])
 
 
+def review_rounds(config: Config, rec: Recorder, reviewer: str) -> int:
+    """The bounces `reviewer` may send back before the item blocks: `max_review_rounds`,
+    and as many again (plus the one that blocked) for each retry of its block."""
+    rounds = config.routing.max_review_rounds
+    retries = sum(
+        1 for e in rec.events if e.action is Action.UNBLOCKED and e.read(Unblocked).role == reviewer
+    )
+    return rounds + retries * (rounds + 1)
+
+
 def chain_for(config: Config, rec: Recorder, role: str) -> list[str]:
     """The runtimes a role runs on: the newest retry's choice for it, else the config's."""
     retried = rec.find(Unblocked)
