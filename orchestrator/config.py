@@ -21,7 +21,7 @@ from adapters.policy import RetryPolicy
 from orchestrator.accounting import ModelPrice
 from orchestrator.errors import InputError
 from orchestrator.run.routing import DEFAULT_MATRIX, RouteSpec
-from roles.registry import ROLE_NAMES
+from roles.registry import ROLE_NAMES, ROLES
 from roles.triage import Severity
 
 CONFIG_NAME = "orchestrate.toml"
@@ -78,9 +78,9 @@ class ApprovalsSection(BaseModel):
     @field_validator("bug", "feature", "incident")
     @classmethod
     def _known_roles(cls, roles: list[str]) -> list[str]:
-        unknown = sorted(set(roles) - set(ROLE_NAMES))
+        unknown = sorted(set(roles) - set(ROLES))
         if unknown:
-            raise ValueError(f"unknown role(s) {unknown} (known: {', '.join(ROLE_NAMES)})")
+            raise ValueError(f"unknown role(s) {unknown} (known: {', '.join(ROLES)})")
         return roles
 
     def roles_for(self, kind: str) -> list[str]:

@@ -313,3 +313,21 @@ def test_retry_of_an_exhausted_review_sends_the_work_back_once_more(
     assert "REVIEW_REJECTED" not in after  # the recorded rejection is not written again
     assert _completed(events, "pm") == 3 and _completed(events, "test") == 1
     assert cli("verify", "--ledger", str(ledger_dir)).exit_code == 0
+
+
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        ('[approvals]\nfeature = ["qa"]\n', "approvals.feature"),
+        ('[approvals]\nfeature = ["triage"]\n', "approvals.feature"),
+        ('[approvals]\nseverity_at_or_above = "urgent"\n', "severity_at_or_above"),
+        ("[approvals]\nchore = []\n", "unknown key"),
+    ],
+)
+def test_a_bad_approvals_table_is_one_line_before_anything_is_written(
+    cli, ledger_dir, write_config, table, says
+):
+    cfg = write_config(table)
+    result = cli("submit", FEATURE, "--ledger", str(ledger_dir), "--config", str(cfg))
+    assert result.exit_code == 2 and says in result.stderr, result.stderr
+    assert not ledger_dir.exists()
