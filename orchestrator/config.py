@@ -21,7 +21,8 @@ from adapters.policy import RetryPolicy
 from orchestrator.accounting import ModelPrice
 from orchestrator.errors import InputError
 from orchestrator.run.routing import DEFAULT_MATRIX, RouteSpec
-from roles.registry import ROLE_NAMES
+from roles.registry import ROLE_NAMES, ROLES
+from roles.triage import Severity
 
 CONFIG_NAME = "orchestrate.toml"
 RawTable = dict[str, Any]  # TOML as parsed, before the models validate it
@@ -59,6 +60,32 @@ class TriageSection(BaseModel):
         default=None, ge=0, le=1, description="confidence under which a decision is escalated"
     )
     escalate_to: str | None = Field(default=None, description="the runtime that decides those")
+    model: Path | None = Field(
+        default=None, description="the offline model file (`orchestrate train`) mock triages with"
+    )
+
+
+class ApprovalsSection(BaseModel):
+    """`[approvals]`: per kind, the roles that wait for a person before they start; at or
+    above `severity_at_or_above` every item waits before its first stage."""
+
+    model_config = ConfigDict(extra="forbid")
+    bug: list[str] = Field(default_factory=list)
+    feature: list[str] = Field(default_factory=list)
+    incident: list[str] = Field(default_factory=list)
+    severity_at_or_above: Severity | None = None
+
+    @field_validator("bug", "feature", "incident")
+    @classmethod
+    def _known_roles(cls, roles: list[str]) -> list[str]:
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise ValueError(f"unknown role(s) {unknown} (known: {', '.join(ROLES)})")
+        return roles
+
+    def roles_for(self, kind: str) -> list[str]:
+        roles: list[str] = getattr(self, kind, [])
+        return roles
 
 
 class QueueSection(BaseModel):
@@ -106,6 +133,7 @@ class Config(BaseModel):
     routing: RoutingSection = Field(default_factory=RoutingSection)
     limits: LimitsSection = Field(default_factory=LimitsSection)
     triage: TriageSection = Field(default_factory=TriageSection)
+    approvals: ApprovalsSection = Field(default_factory=ApprovalsSection)
     queue: QueueSection = Field(default_factory=QueueSection)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     prices: dict[str, ModelPrice] = Field(default_factory=dict)
@@ -145,6 +173,15 @@ def _apply_roles(roles: dict[str, str], assignments: Mapping[str, str]) -> dict[
         merged = dict.fromkeys(ROLE_NAMES, assignments["all"])
     merged.update({r: n for r, n in assignments.items() if r != "all"})
     return merged
+
+
+def with_roles(config: Config, assignments: Sequence[str]) -> Config:
+    """A copy of `config` with `ROLE=NAME` assignments applied and checked (a retry's
+    `--runtime`): an unknown role or runtime is one InputError line."""
+    roles = _apply_roles(config.roles, parse_assignments(assignments, "--runtime"))
+    changed = config.model_copy(update={"roles": roles})
+    _check_names(changed)
+    return changed
 
 
 def _check_names(config: Config) -> None:
@@ -203,6 +240,7 @@ _TABLES = (
     "queue",
     "service",
     "github",
+    "approvals",
 )
 
 
@@ -256,6 +294,23 @@ def _runtime_settings(tables: object, origin: str) -> dict[str, RuntimeSettings]
     return out
 
 
+def _with_triage_model(
+    runtimes: dict[str, RuntimeSettings], model: Path | None, file: Path | None, origin: str
+) -> dict[str, RuntimeSettings]:
+    """`[triage] model` is the mock runtime's to read: hand it the path (relative to the
+    config file), so a run, a `triage` and a replay afresh all classify with it."""
+    if model is None:
+        return runtimes
+    path = model if model.is_absolute() or file is None else file.parent / model
+    mock = runtimes.get("mock")
+    table = mock.model_dump(exclude_unset=True) if mock is not None else {}
+    try:
+        settings = registry.settings_for("mock", {**table, "triage_model": str(path)})
+    except (ValidationError, AdapterError) as exc:
+        raise InputError(f"invalid config ({origin}): [triage] model: {exc}") from None
+    return {**runtimes, "mock": settings}
+
+
 def load_config(
     path: Path | None = None,
     *,
@@ -282,7 +337,7 @@ def load_config(
         config = Config.model_validate(layered)
     except ValidationError as exc:
         raise _invalid(exc, origin) from None
-    config.runtimes = runtimes
+    config.runtimes = _with_triage_model(runtimes, config.triage.model, file, origin)
     config.source = str(file) if file else "defaults"
     _check_names(config)
     return config

@@ -49,6 +49,7 @@ class ListedItem(BaseModel):
     blocked_reason: str | None
     queue: str | None
     worker: str | None
+    waiting_for: list[str] = Field(default_factory=list, description="roles awaiting approval")
     created_at: str | None
     updated_at: str | None
     last_seq: int
@@ -64,9 +65,12 @@ class Filters(BaseModel):
     state: State | None = None
     kind: str | None = None
     text: str | None = Field(default=None, description="words that must all be in the title")
+    waiting: bool = Field(default=False, description="only items waiting for a person")
 
     @classmethod
-    def parse(cls, state: str | None, kind: str | None, text: str | None = None) -> Filters:
+    def parse(
+        cls, state: str | None, kind: str | None, text: str | None = None, waiting: bool = False
+    ) -> Filters:
         """From what a user typed; an unknown state or kind is one InputError line."""
         if state and state.upper() not in State.__members__:
             raise InputError(f"unknown state {state!r} (known: {', '.join(State.__members__)})")
@@ -76,12 +80,15 @@ class Filters(BaseModel):
             state=State(state.upper()) if state else None,
             kind=kind or None,
             text=(text or "").strip() or None,
+            waiting=waiting,
         )
 
     def keeps(self, view: ItemView) -> bool:
         if self.state is not None and view.state is not self.state:
             return False
         if self.kind is not None and view.kind != self.kind:
+            return False
+        if self.waiting and not view.waiting_for:
             return False
         if self.text is not None:
             title = view.title.casefold()
@@ -107,6 +114,8 @@ def status_of(store: FileLedger, view: ItemView, at: int | None) -> str:
     """The state, or for an open item whether some process runs it now."""
     if at is not None or not is_open(view.state):
         return view.state.value
+    if view.waiting_for:
+        return "waiting"
     return "running" if runlock.is_running(store, view.request_id) else "interrupted"
 
 

@@ -6,14 +6,23 @@ import json
 import random
 import threading
 import time
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from pydantic import Field, JsonValue
 
 from adapters.base import AgentCall, RawReply, Runtime, RuntimeSettings, RuntimeStatus, Usage
-from adapters.errors import AdapterError, AuthError, InvalidReply, RuntimeTimeout, TransientError
+from adapters.errors import (
+    AdapterError,
+    AuthError,
+    InvalidReply,
+    NotReady,
+    RuntimeTimeout,
+    TransientError,
+)
 from adapters.mock import drafts, script
-from adapters.mock.classifier import Classification, classify
+from adapters.mock.classifier import Classification, Model, classify, load, shipped
+from adapters.mock.classifier.storage import CorruptModel
 
 FailKind = Literal["transient", "timeout", "invalid", "auth"]
 
@@ -31,6 +40,7 @@ class MockSettings(RuntimeSettings):
     fail_kind: FailKind = "transient"
     script: str = Field(default="", description="a JSON/TOML file of replies, or inline JSON")
     seed: int = 0
+    triage_model: str = Field(default="", description="a model file from `orchestrate train`")
 
 
 class MockRuntime(Runtime[MockSettings]):
@@ -45,12 +55,15 @@ class MockRuntime(Runtime[MockSettings]):
         self._verdicts: dict[str, Classification] = {}  # one run asks about one text 5 times
         self._rng = random.Random(self.settings.seed)
         self._lock = threading.Lock()
+        self._model: Model | None = None
 
     def prepare(self) -> None:
         """Read the script now: a bad one is a one-line error before anything is written."""
         with self._lock:
             if self._script is None:
                 self._script = script.load(self.settings.script)
+            if self._model is None:
+                self._model = _load_model(self.settings.triage_model)
 
     def status(self) -> RuntimeStatus:
         base = super().status()
@@ -70,7 +83,16 @@ class MockRuntime(Runtime[MockSettings]):
             text=text,
             model=self.model_for(call),
             usage=Usage(input_tokens=_tokens(call.system + call.user), output_tokens=_tokens(text)),
+            extra=self._classifier() if call.role == "triage" else {},
         )
+
+    def _classifier(self) -> dict[str, JsonValue]:
+        """Which model file decided: its payload sha256, path and training date."""
+        model = self._model or shipped()
+        path = self.settings.triage_model or "packaged"
+        made = model.provenance
+        return {"classifier": {"payload_sha256": made.payload_sha256, "path": path,
+                               "created": made.created}}  # fmt: skip
 
     def _next_scripted(self, role: str) -> JsonValue | None:
         replies = (self._script or {}).get(role)
@@ -100,10 +122,22 @@ class MockRuntime(Runtime[MockSettings]):
         with self._lock:
             verdict = self._verdicts.get(text)
         if verdict is None:
-            verdict = classify(text)
+            verdict = classify(text, model=self._model)
             with self._lock:
                 self._verdicts[text] = verdict
         return verdict
+
+
+def _load_model(path: str) -> Model | None:
+    """The configured model file (None: the packaged one); a bad file refuses pre-flight."""
+    if not path:
+        return None
+    try:
+        return load(Path(path))
+    except FileNotFoundError:
+        raise NotReady(f"mock: [triage] model {path} not found (run `orchestrate train`)") from None
+    except (CorruptModel, OSError, ValueError) as exc:
+        raise NotReady(f"mock: [triage] model {path} is unreadable: {exc}") from None
 
 
 def _tokens(text: str) -> int:

@@ -11,7 +11,9 @@ import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from orchestrator.cli import (
+    cmd_accuracy,
     cmd_meta,
+    cmd_people,
     cmd_queue,
     cmd_read,
     cmd_replay,
@@ -125,6 +127,12 @@ _COMMANDS: dict[str, Callable[..., None]] = {
     "runtimes": cmd_meta.runtimes_command,
     "graph": cmd_meta.graph_command,
     "init": cmd_meta.init_command,
+    "approve": cmd_people.approve_command,
+    "reject": cmd_people.reject_command,
+    "reclassify": cmd_people.reclassify_command,
+    "retry": cmd_people.retry_command,
+    "accuracy": cmd_accuracy.accuracy_command,
+    "train": cmd_accuracy.train_command,
 }
 for _name, _command in _COMMANDS.items():
     app.command(_name, cls=_Command, epilog=exits.epilog(_name))(_command)

@@ -40,6 +40,9 @@ def list_command(
     wide: Annotated[
         bool, typer.Option("--wide", help="Whole titles, folded, instead of one line each.")
     ] = False,
+    waiting: Annotated[
+        bool, typer.Option("--waiting", help="Only items waiting for a person, and for whom.")
+    ] = False,
     as_json: JsonOpt = False,
     ledger: LedgerOpt = None,
     config: ConfigOpt = None,
@@ -48,7 +51,7 @@ def list_command(
     from orchestrator.cli import render
     from orchestrator.items import Filters, ListedItem, listed
 
-    filters = Filters.parse(state, kind)
+    filters = Filters.parse(state, kind, waiting=waiting)
     store, _ = _ledger(ledger, config)
     views = listed(store, filters)
     if as_json:
@@ -108,7 +111,11 @@ def _print_show(p: ShowPayload, full: bool) -> None:
     at = f"  (as of event {p.at})" if p.at is not None else ""
     out.print(f"[bold]{v.request_id}[/bold]  {escape(v.title)}{at}")
     status = render.state_text(v.state.value)
-    if p.status == "interrupted":
+    if p.status == "waiting":
+        who = ", ".join(v.waiting_for)
+        status += f"  [yellow]waiting[/yellow] for a person to approve {who}"
+        status += f" — `orchestrate approve {v.request_id} --as NAME`"
+    elif p.status == "interrupted":
         status += f"  [yellow]interrupted[/yellow] — `orchestrate resume {v.request_id}`"
     elif p.status == "running":
         status += "  (running)"

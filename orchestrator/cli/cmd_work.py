@@ -105,6 +105,8 @@ def submit_command(
         render.emit_json(result)
     else:
         render.result(result, progress.shown)
+    if result.waiting_for:
+        raise typer.Exit(8)
     if result.state == "BLOCKED":
         raise typer.Exit(1)
 
@@ -212,3 +214,5 @@ def resume_command(
         raise typer.Exit(5)
     if any(r.state == "BLOCKED" for r in results):
         raise typer.Exit(1)
+    if any(r.waiting_for for r in results):
+        raise typer.Exit(8)

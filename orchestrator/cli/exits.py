@@ -79,6 +79,41 @@ COMMANDS: dict[str, dict[Exit, str]] = {
     "runtimes": {Exit.OK: "listed", Exit.NO_RUNTIME: "a probe of a runtime in use failed"},
     "graph": {Exit.OK: "printed"},
     "init": {Exit.OK: "written", Exit.NOT_FOUND: "cannot write there"},
+    "approve": {
+        Exit.OK: "approved and closed",
+        Exit.FAILED: "blocked",
+        Exit.NOT_FOUND: "unknown request",
+        Exit.ILLEGAL: "not waiting for approval",
+        Exit.NO_RUNTIME: "no usable runtime",
+        Exit.BUSY: "busy",
+        Exit.WAITING: "waiting for a person (a later stage)",
+    },
+    "reject": {
+        Exit.FAILED: "rejected (blocked)",
+        Exit.NOT_FOUND: "unknown request",
+        Exit.ILLEGAL: "not waiting for approval",
+        Exit.BUSY: "busy",
+    },
+    "reclassify": {
+        Exit.OK: "corrected (an open item ran on to CLOSED)",
+        Exit.FAILED: "blocked",
+        Exit.NOT_FOUND: "unknown request",
+        Exit.ILLEGAL: "not triaged yet",
+        Exit.NO_RUNTIME: "no usable runtime",
+        Exit.BUSY: "busy",
+        Exit.WAITING: "waiting for a person",
+    },
+    "retry": {
+        Exit.OK: "closed",
+        Exit.FAILED: "blocked again",
+        Exit.NOT_FOUND: "unknown request",
+        Exit.ILLEGAL: "not BLOCKED",
+        Exit.NO_RUNTIME: "no usable runtime",
+        Exit.BUSY: "busy",
+        Exit.WAITING: "waiting for a person",
+    },
+    "accuracy": {Exit.OK: "reported", Exit.NOT_FOUND: "no ledger"},
+    "train": {Exit.OK: "trained", Exit.NOT_FOUND: "no ledger or data file"},
 }
 
 

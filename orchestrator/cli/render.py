@@ -112,6 +112,9 @@ def result(r: SubmitResult, progress_shown: bool = False) -> None:
             line = decision_line(t.kind, t.severity, t.priority, t.confidence, t.needs_review)
             console.print(f"triage    {line}  ({escape(t.runtime or '')})")
             console.print(f"          {escape(t.rationale)}")
+        fix = r.correction
+        if fix is not None:
+            console.print(f"corrected {fix.kind} · {fix.severity} · {fix.priority}  (by a person)")
         console.print(f"route     {stages_text(r.stages)}")
         for h in r.handoffs:
             again = f" (round {h.round})" if h.round > 1 else ""
@@ -121,6 +124,12 @@ def result(r: SubmitResult, progress_shown: bool = False) -> None:
         console.print(f"state     {state_text(r.state)}")
     if r.blocked_reason:
         console.print(f"blocked   [red]{escape(r.blocked_reason)}[/red]")
+    if r.waiting_for:
+        roles = ", ".join(r.waiting_for)
+        console.print(
+            f"waiting   [yellow]for a person to approve {escape(roles)}[/yellow]: "
+            f"`orchestrate approve {r.request_id} --as NAME` (or `reject … --reason`)"
+        )
     tokens = r.usage.input_tokens + r.usage.output_tokens
     console.print(f"          {r.request_id}: {tokens} tokens; `orchestrate show {r.request_id}`")
 
@@ -149,6 +158,8 @@ def list_lines(views: list[ItemView], wide: bool = False, width: int | None = No
         title = v.title if wide or len(v.title) <= room else v.title[: room - 1] + "…"
         queued = {"waiting": "QUEUED", "claimed": "CLAIMED"}.get(v.queue or "")
         shown = queued if queued and v.state.value == "PROPOSED" else v.state.value
+        if v.waiting_for:
+            title = f"[waits for {', '.join(v.waiting_for)}] {title}"
         state = state_text(shown) + " " * (11 - len(shown))
         sev = _SEVERITY_SHORT.get(v.severity or "", "—")
         lines.append(
@@ -186,6 +197,10 @@ def brief(event: LedgerEvent) -> str:
         return f"{d.reviewer} → {', '.join(d.senders)}: {'; '.join(d.concerns)}"
     if isinstance(d, ev.Blocked):
         return d.reason
+    if isinstance(d, ev.TriageCorrected):
+        old, new = d.old, d.new
+        was, now = f"{old.kind}/{old.severity}/{old.priority}", f"{new.kind}/{new.severity}"
+        return f"{was} → {now}/{new.priority}: {d.reason}"
     if isinstance(d, ev.RuntimeFallback):
         return f"{d.role}: {d.from_runtime} → {d.to_runtime} ({d.error_kind})"
     if isinstance(d, ev.RuntimeRetry):

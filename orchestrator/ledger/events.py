@@ -53,6 +53,11 @@ class Action(StrEnum):
     QUEUED = "QUEUED"
     CLAIMED = "CLAIMED"
     LEASE_EXPIRED = "LEASE_EXPIRED"
+    APPROVAL_REQUESTED = "APPROVAL_REQUESTED"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    TRIAGE_CORRECTED = "TRIAGE_CORRECTED"
+    UNBLOCKED = "UNBLOCKED"
 
 
 Details = EventDetails  # the type of any action's details (the base class lives in adapters)
@@ -106,6 +111,14 @@ class FirstVerdict(CallRecord):
     needs_review: bool = False
 
 
+class ClassifierRef(BaseModel):
+    """Which offline model file decided (the `mock` runtime's triage), so replay can say so."""
+
+    payload_sha256: str
+    path: str = Field(default="", description="the file, or `packaged` for the shipped one")
+    created: str = ""
+
+
 class Triaged(CallRecord):
     action: ClassVar[str] = Action.TRIAGED
     kind: str
@@ -119,6 +132,9 @@ class Triaged(CallRecord):
     stages: list[list[str]] = Field(default_factory=list)
     escalated_from: FirstVerdict | None = Field(
         default=None, description="the unsure first verdict, when another runtime decided"
+    )
+    classifier: ClassifierRef | None = Field(
+        default=None, description="the offline model that decided, when the mock runtime did"
     )
 
 
@@ -326,6 +342,61 @@ class WritebackFailed(Writeback):
     labels_applied: bool = False
 
 
+class ApprovalRequested(EventDetails):
+    """The run stopped before `stage`: `roles` may not start until a person approves."""
+
+    action: ClassVar[str] = Action.APPROVAL_REQUESTED
+    stage: int
+    roles: list[str]
+    reason: str = Field(default="", description="which [approvals] rule asked for it")
+
+
+class Approved(EventDetails):
+    """A person (the event's actor) let the waiting stage start."""
+
+    action: ClassVar[str] = Action.APPROVED
+    stage: int
+    roles: list[str]
+    note: str = ""
+
+
+class Rejected(EventDetails):
+    """A person (the event's actor) refused the waiting stage; the item is blocked."""
+
+    action: ClassVar[str] = Action.REJECTED
+    stage: int
+    roles: list[str]
+    reason: str
+
+
+class TriageVerdict(BaseModel):
+    """Kind, severity and priority: what a correction changes."""
+
+    kind: str
+    severity: str
+    priority: str
+
+
+class TriageCorrected(EventDetails):
+    """A person (the event's actor) corrected the triage; `runtime` decided the old verdict."""
+
+    action: ClassVar[str] = Action.TRIAGE_CORRECTED
+    old: TriageVerdict
+    new: TriageVerdict
+    reason: str
+    runtime: str | None = None
+    stages: list[list[str]] = Field(default_factory=list, description="the corrected route")
+    rerouted: bool = Field(default=False, description="the item was open, so it runs on")
+
+
+class Unblocked(EventDetails):
+    """A person (the event's actor) sent a BLOCKED item back to work from `role`."""
+
+    action: ClassVar[str] = Action.UNBLOCKED
+    role: str | None = Field(default=None, description="the role that failed or was rejected")
+    runtimes: dict[str, str] = Field(default_factory=dict, description="role → runtime for it")
+
+
 MODELS: dict[Action, type[Details]] = {
     Action(model.action): model
     for model in (
@@ -333,6 +404,7 @@ MODELS: dict[Action, type[Details]] = {
         ReviewRejected, RuntimeRetry, RuntimeFallback, CircuitOpened, CircuitClosed, Blocked,
         Replayed, Resumed, LedgerRepaired, Escalated, RequestEdited, AlertResolved,
         WritebackPlanned, WritebackDone, WritebackFailed, Queued, Claimed, LeaseExpired,
+        ApprovalRequested, Approved, Rejected, TriageCorrected, Unblocked,
     )
 }  # fmt: skip
 

@@ -9,12 +9,14 @@ from pydantic import BaseModel, Field
 
 from orchestrator.ledger.events import (
     Action,
+    ApprovalRequested,
     Blocked,
     CallRecord,
     Claimed,
     RequestCreated,
     RoleCompleted,
     StateChanged,
+    TriageCorrected,
     Triaged,
 )
 from orchestrator.ledger.lifecycle import State
@@ -50,6 +52,10 @@ class ItemView(BaseModel):
         default=None, description="waiting for a worker, or claimed by `worker`"
     )
     worker: str | None = None
+    waiting_for: list[str] = Field(
+        default_factory=list, description="roles that wait for a person's approval"
+    )
+    corrected: bool = Field(default=False, description="a person corrected the triage")
     created_at: str | None = None
     updated_at: str | None = None
     last_seq: int = 0
@@ -67,13 +73,14 @@ class ItemView(BaseModel):
 INDEXED: frozenset[Action] = frozenset(
     {
         Action.REQUEST_CREATED, Action.TRIAGED, Action.STATE_CHANGED, Action.BLOCKED,
-        Action.QUEUED, Action.CLAIMED, Action.LEASE_EXPIRED,
+        Action.QUEUED, Action.CLAIMED, Action.LEASE_EXPIRED, Action.APPROVAL_REQUESTED,
+        Action.APPROVED, Action.REJECTED, Action.TRIAGE_CORRECTED, Action.UNBLOCKED,
     }
 )  # fmt: skip
 
 _ENTRY_FIELDS = (
     "request_id", "title", "state", "kind", "severity", "priority", "confidence", "route",
-    "blocked_reason", "queue", "worker", "created_at",
+    "blocked_reason", "queue", "worker", "waiting_for", "corrected", "created_at",
 )  # fmt: skip
 
 
@@ -127,6 +134,18 @@ def _step(item: dict[str, Any], event: LedgerEvent) -> None:
         item.setdefault("completed", []).append(record)
     elif action is Action.BLOCKED:
         item["blocked_reason"] = event.read(Blocked).reason
+    elif action is Action.APPROVAL_REQUESTED:  # the run stopped: it leaves the queue too
+        item["waiting_for"] = event.read(ApprovalRequested).roles
+        item["queue"] = item["worker"] = None
+    elif action in (Action.APPROVED, Action.REJECTED):
+        item["waiting_for"] = []
+    elif action is Action.UNBLOCKED:
+        item["blocked_reason"] = None
+    elif action is Action.TRIAGE_CORRECTED:
+        fixed = event.read(TriageCorrected)
+        item.update(fixed.new.model_dump(), corrected=True, waiting_for=[])
+        if fixed.stages:
+            item["route"] = [role for stage in fixed.stages for role in stage]
     item["last_seq"] = event.seq
     item["head"] = event.hash
     item["updated_at"] = event.ts

@@ -28,7 +28,8 @@ _FORWARD: dict[State, frozenset[State]] = {
     State.DELIVERED: frozenset({State.VERIFIED, State.IN_PROGRESS}),
     State.VERIFIED: frozenset({State.CLOSED}),
     State.CLOSED: frozenset(),
-    State.BLOCKED: frozenset(),
+    # `orchestrate retry` (UNBLOCKED) sends a blocked item back to work
+    State.BLOCKED: frozenset({State.IN_PROGRESS}),
 }
 
 TRANSITIONS: dict[State, frozenset[State]] = {

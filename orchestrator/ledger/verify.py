@@ -8,9 +8,10 @@ from pydantic import BaseModel, Field, JsonValue, ValidationError
 
 from orchestrator.ledger import chain, ids
 from orchestrator.ledger.chain import Finding
-from orchestrator.ledger.events import Action, RequestCreated
+from orchestrator.ledger.events import Action, RequestCreated, StateChanged
 from orchestrator.ledger.files import FileLedger, packet_sha256, parse_line
 from orchestrator.ledger.fold import ItemView, fold, index_entry
+from orchestrator.ledger.lifecycle import TRANSITIONS, State
 from orchestrator.ledger.models import LedgerEvent, RequestPacket
 
 
@@ -109,6 +110,27 @@ def _same(entry: object, expected: dict[str, object]) -> bool:
     )
 
 
+def _check_lifecycle(rel: str, events: list[LedgerEvent]) -> list[Finding]:
+    """Every state change is one the lifecycle allows from the state before it, and a move
+    out of BLOCKED follows a person's UNBLOCKED (`retry`)."""
+    state, unblocked = State.PROPOSED, False
+    for line, event in enumerate(events, start=1):
+        if event.action is Action.UNBLOCKED:
+            unblocked = True
+        if event.action is not Action.STATE_CHANGED:
+            continue
+        try:
+            target = event.read(StateChanged).to
+        except ValidationError:
+            return [Finding(file=rel, line=line, reason="STATE_CHANGED unreadable")]
+        if target not in TRANSITIONS[state]:
+            return [Finding(file=rel, line=line, reason=f"illegal transition {state} → {target}")]
+        if state is State.BLOCKED and not unblocked:
+            return [Finding(file=rel, line=line, reason="left BLOCKED without UNBLOCKED")]
+        state, unblocked = target, False
+    return []
+
+
 def _dump(rid: str, events: list[LedgerEvent], upto: int) -> dict[str, object]:
     return index_entry(fold(rid, events, upto))
 
@@ -138,6 +160,7 @@ def verify(ledger: FileLedger, only: list[str] | None = None) -> Report:
         )
         if findings:
             continue
+        report.findings.extend(_check_lifecycle(rel, events))
         try:
             view = fold(rid, events)
         except ValueError as exc:

@@ -114,6 +114,13 @@ def pending(graph: Any, request_id: str, root: Path) -> bool:
     return bool(snapshot.next)
 
 
+def forget(graph: Any, request_id: str) -> None:
+    """Drop a finished run's saved state before the item runs again from the ledger (after
+    an approval, a correction or a retry): its outcome and round counts must not leak in."""
+    if graph.checkpointer is not None:
+        graph.checkpointer.delete_thread(request_id)
+
+
 def history(graph: Any, request_id: str) -> list[CheckpointView]:
     """Every saved step of a run, oldest first."""
     cfg = {"configurable": {"thread_id": request_id}}

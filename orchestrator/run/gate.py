@@ -18,7 +18,7 @@ from adapters.base import AgentCall, AgentReply
 from adapters.errors import AdapterError
 from adapters.executor import Executor, extract_json
 from orchestrator.config import Config, TriageSection
-from orchestrator.ledger.events import Escalated, FirstVerdict, Triaged
+from orchestrator.ledger.events import ClassifierRef, Escalated, FirstVerdict, Triaged
 from orchestrator.run import prompting, routing
 from roles.triage import TriageDecision
 
@@ -44,6 +44,7 @@ class Verdict(BaseModel):
         if self.first is not None:
             unsure = self.first.output
             first = FirstVerdict.of(self.first, prompt, **unsure.model_dump(exclude={"signals"}))
+        classifier = self.reply.extra.get("classifier")
         return Triaged.of(
             self.reply,
             prompt,
@@ -51,6 +52,7 @@ class Verdict(BaseModel):
             route=self.route,
             stages=self.stages,
             escalated_from=first,
+            classifier=ClassifierRef.model_validate(classifier) if classifier else None,
         )
 
 

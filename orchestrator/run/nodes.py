@@ -14,10 +14,16 @@ from adapters.base import AgentCall
 from adapters.errors import AdapterError
 from orchestrator.config import Config
 from orchestrator.ledger import FileLedger
-from orchestrator.ledger.events import RoleCompleted, RoleFailed, RoleStarted, Triaged
+from orchestrator.ledger.events import (
+    RoleCompleted,
+    RoleFailed,
+    RoleStarted,
+    TriageCorrected,
+    Triaged,
+)
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.repository import Draft
-from orchestrator.run import gate, handoffs, prompting
+from orchestrator.run import approvals, gate, handoffs, people, prompting
 from orchestrator.run.context import RunContext, open_run
 from orchestrator.run.state import DecisionState, RoleTask, RunState
 from roles.registry import ROLES
@@ -65,15 +71,10 @@ class Nodes:
                 written = rec.record(batch)
                 span.completed(recorded, written[len(escalated)].seq)
         rec.record(rec.moves(*_STARTED), durable=False)
-        decision = DecisionState(
-            kind=recorded.kind,
-            severity=recorded.severity,
-            priority=recorded.priority,
-            confidence=recorded.confidence,
-            rationale=recorded.rationale,
-        )
-        stages = recorded.stages
+        decision, stages = _decided(recorded, rec.find(TriageCorrected))
         update: RunState = {"decision": decision, "stages": stages, "stage": 0}
+        if approvals.waits(self.config, rec, decision, 0, stages[0]):
+            return self._stamp(ctx, {**update, "outcome": "waiting"})
         return self._stamp(ctx, {**update, "pending": stages[0]})
 
     # -- one role ---------------------------------------------------------------------
@@ -103,7 +104,7 @@ class Nodes:
     def _run_role(self, ctx: RunContext, task: RoleTask) -> RoleCompleted:
         spec = ROLES[task["role"]]
         prompt = prompts.load(spec.prompt)
-        chain = self.config.chain_for(task["role"])
+        chain = people.chain_for(self.config, ctx.recorder, task["role"])
         started = RoleStarted(
             role=task["role"], round=task["round"], runtime=chain[0], stage=task["stage"]
         )
@@ -148,9 +149,14 @@ class Nodes:
         rejected = handoffs.rejections(stage, state.get("artifacts", {}))
         if rejected:
             return self._stamp(ctx, self._bounce(ctx, state, rejected))
+        following = index + 1 < len(stages)
+        if following and approvals.waits(
+            self.config, rec, state["decision"], index + 1, stages[index + 1]
+        ):
+            return self._stamp(ctx, {"outcome": "waiting"})
         if index + 2 == len(stages):
             rec.advance(State.DELIVERED, f"{', '.join(stage)} delivered", durable=False)
-        if index + 1 < len(stages):
+        if following:
             return self._stamp(
                 ctx, {"stage": index + 1, "pending": stages[index + 1], "concerns": {}}
             )
@@ -168,7 +174,7 @@ class Nodes:
         bounces = dict(state.get("bounces", {}))
         count = bounces.get(str(index), 0) + 1
         reviewer, concerns = next(iter(rejected.items()))
-        rounds = self.config.routing.max_review_rounds
+        rounds = people.review_rounds(self.config, rec, reviewer)
         verdict = handoffs.bounce(stages, index, count, reviewer, concerns, rounds)
         # a resumed run repeats this step: if the rejection is recorded, so is what followed
         fresh = rec.find(type(verdict.rejected), reviewer=reviewer, bounce=count) is None
@@ -189,3 +195,27 @@ class Nodes:
             "bounces": bounces,
             "concerns": dict.fromkeys(senders, all_concerns),
         }
+
+
+def _decided(
+    recorded: Triaged, corrected: TriageCorrected | None
+) -> tuple[DecisionState, list[list[str]]]:
+    """The verdict the roles work under: a person's correction, if any, over the gate's."""
+    if corrected is not None:
+        fixed = corrected.new
+        by_person = DecisionState(
+            kind=fixed.kind,
+            severity=fixed.severity,
+            priority=fixed.priority,
+            confidence=1.0,
+            rationale=f"corrected by a person: {corrected.reason}",
+        )
+        return by_person, corrected.stages
+    decision = DecisionState(
+        kind=recorded.kind,
+        severity=recorded.severity,
+        priority=recorded.priority,
+        confidence=recorded.confidence,
+        rationale=recorded.rationale,
+    )
+    return decision, recorded.stages

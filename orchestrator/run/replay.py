@@ -25,6 +25,7 @@ from orchestrator.ledger.events import (
     Action,
     CallRecord,
     Change,
+    ClassifierRef,
     Replayed,
     ReplayedDecision,
     Triaged,
@@ -48,6 +49,13 @@ class Decision(BaseModel):
     stages: list[list[str]]
     runtime: str | None = None
     model: str | None = None
+    classifier: ClassifierRef | None = Field(default=None, description="the offline model file")
+
+    @property
+    def made_by(self) -> str:
+        """` (model 81420638f13f, packaged)`: the offline model file that decided, if one did."""
+        made = self.classifier
+        return f" (model {made.payload_sha256[:12]}, {made.path})" if made else ""
 
     @property
     def route(self) -> list[str]:
@@ -78,6 +86,7 @@ class ReplayOutcome(BaseModel):
         if self.recorded is None:
             return self.error or "nothing recorded"
         said = f"recorded on {self.recorded.runtime or 'unknown'}: {self.recorded.short}"
+        said += self.recorded.made_by
         if self.now is None:
             return f"{said}; {self.error or 'no decision now'}"
         who = (
@@ -85,7 +94,8 @@ class ReplayOutcome(BaseModel):
             if self.source == "record"
             else (f"{self.source} now says")
         )
-        return f"{said}; {who}: {self.now.short}"
+        again = self.now.made_by if self.source != "record" else ""
+        return f"{said}; {who}: {self.now.short}{again}"
 
 
 class DriftReport(BaseModel):
@@ -184,6 +194,7 @@ class Replayer:
                 stages=gate.route_for(self.config, decision),
                 runtime=self.runtime or out.recorded.runtime,
                 model=fresh.model if fresh is not None else out.recorded.model,
+                classifier=_classifier(fresh) if fresh is not None else out.recorded.classifier,
             )
             out.changes = _diff(out.recorded, out.now)
             out.status = "changed" if out.changes else "unchanged"
@@ -290,7 +301,13 @@ def _recorded(triaged: Triaged) -> Decision:
         stages=triaged.stages,
         runtime=triaged.runtime,
         model=triaged.model,
+        classifier=triaged.classifier,
     )
+
+
+def _classifier(reply: AgentReply[TriageDecision]) -> ClassifierRef | None:
+    made = reply.extra.get("classifier")
+    return ClassifierRef.model_validate(made) if made else None
 
 
 def _raw(seq: int, triaged: Triaged) -> str:

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from adapters.base import Usage
 from orchestrator import accounting
 from orchestrator.ledger import fold
-from orchestrator.ledger.events import Action, Handoff, Triaged
+from orchestrator.ledger.events import Action, Handoff, TriageCorrected, Triaged, TriageVerdict
 from orchestrator.ledger.models import LedgerEvent
 from orchestrator.run import routing
 
@@ -44,6 +44,12 @@ class SubmitResult(BaseModel):
     stages: list[list[str]]
     handoffs: list[HandoffLine]
     blocked_reason: str | None = None
+    correction: TriageVerdict | None = Field(
+        default=None, description="what a person corrected the triage to, if anyone did"
+    )
+    waiting_for: list[str] = Field(
+        default_factory=list, description="roles that wait for a person's approval"
+    )
     usage: Usage = Field(default_factory=Usage)
     duplicate_of: str | None = Field(
         default=None, description="an earlier request with identical text (a warning only)"
@@ -80,7 +86,9 @@ def result_of(request_id: str, events: list[LedgerEvent], created: bool = True) 
     """One read of the events, folded once."""
     view = fold(request_id, events)
     triaged = _triaged(events)
-    stages = triaged.stages if triaged else []
+    last = next((e for e in reversed(events) if e.action is Action.TRIAGE_CORRECTED), None)
+    fixed = last.read(TriageCorrected) if last else None
+    stages = fixed.stages if fixed else triaged.stages if triaged else []
     in_route = set(routing.flatten(stages))
     costs = accounting.total(view.calls)
     return SubmitResult(
@@ -92,5 +100,7 @@ def result_of(request_id: str, events: list[LedgerEvent], created: bool = True) 
         stages=stages,
         handoffs=[_handoff(e) for e in events if e.action is Action.HANDOFF],
         blocked_reason=view.blocked_reason,
+        correction=fixed.new if fixed else None,
+        waiting_for=view.waiting_for,
         usage=Usage(input_tokens=costs.input_tokens, output_tokens=costs.output_tokens),
     )

@@ -12,11 +12,11 @@ from orchestrator.config import Config, load_config
 from orchestrator.errors import IllegalTransition, InputError, NotFoundError, OrchestrateError
 from orchestrator.ledger import FileLedger, runlock
 from orchestrator.ledger.backends import open_ledger
-from orchestrator.ledger.events import Action, Queued, Resumed
+from orchestrator.ledger.events import Action, Queued, Resumed, Triaged
 from orchestrator.ledger.lifecycle import is_open
 from orchestrator.ledger.models import LedgerEvent, Source
 from orchestrator.queue.files import Claim, FileQueue
-from orchestrator.run import checkpoints, duplicates, gate, intake, preflight
+from orchestrator.run import checkpoints, duplicates, gate, intake, people, preflight
 from orchestrator.run.context import open_run
 from orchestrator.run.observer import Quiet, RunObserver
 from orchestrator.run.results import SubmitResult, result_of
@@ -126,6 +126,7 @@ class Orchestrator:
         unknown item, a damaged checkpoint store and a role with no usable runtime."""
         packet = self.ledger.read_request(request_id)
         _require_open(self.ledger, request_id)
+        people.require_not_waiting(self.ledger.view(request_id))
         if self.config.graph.checkpoint:
             checkpoints.check_store(self.ledger.root, thorough=True)
         self.preflight()
@@ -187,6 +188,8 @@ class Orchestrator:
                 _require_open(self.ledger, rid)
             from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
             ctx = open_run(self.config, self.ledger, rid, text, workspace, observer, trace)
+            if not from_checkpoint and ctx.recorder.find(Triaged) is not None:
+                checkpoints.forget(graph, rid)  # it ran before: start again from the ledger
             if not fresh:
                 resumed = Resumed(from_seq=ctx.recorder.last_seq, from_checkpoint=from_checkpoint)
                 ctx.recorder.append("orchestrator", resumed, durable=False)
@@ -260,7 +263,9 @@ class Orchestrator:
         return [
             rid
             for rid, view in sorted(self.ledger.index().items())
-            if is_open(view.state) and runlock.is_abandoned(self.ledger, rid, grace_s)
+            if is_open(view.state)
+            and not view.waiting_for  # a person, not a process, is what it waits for
+            and runlock.is_abandoned(self.ledger, rid, grace_s)
         ]
 
     def checkpoint_history(self, request_id: str) -> list[checkpoints.CheckpointView]:
@@ -280,6 +285,84 @@ class Orchestrator:
                 self._saver = checkpoints.open_saver(self.ledger.root)
             self._graph = build(Nodes(self.config, self.ledger), self._saver)
         return self._graph
+
+    # -- people in the loop ----------------------------------------------------------
+    def approve(
+        self,
+        request_id: str,
+        actor: str,
+        note: str = "",
+        *,
+        detach: bool = False,
+        observer: RunObserver | None = None,
+    ) -> SubmitResult:
+        """Let the waiting stage start, and run the item on to its end (or queue it for a
+        worker with `detach`)."""
+        return self._act(request_id, people.approve, (actor, note), detach, observer)
+
+    def reject(self, request_id: str, actor: str, reason: str) -> SubmitResult:
+        """Refuse the waiting stage: the item is BLOCKED (`retry` asks again)."""
+        return self._act(request_id, people.reject, (actor, reason), False, None, runs=False)
+
+    def reclassify(
+        self,
+        request_id: str,
+        actor: str,
+        reason: str,
+        correction: people.Correction,
+        *,
+        detach: bool = False,
+        observer: RunObserver | None = None,
+    ) -> SubmitResult:
+        """Record a corrected triage; an open item runs on under the corrected route."""
+
+        def write(ledger: FileLedger, rid: str) -> bool:
+            return people.reclassify(ledger, self.config, rid, actor, reason, correction)
+
+        return self._act(request_id, write, (), detach, observer)
+
+    def retry(
+        self,
+        request_id: str,
+        actor: str,
+        runtimes: Mapping[str, str] | None = None,
+        *,
+        detach: bool = False,
+        observer: RunObserver | None = None,
+    ) -> SubmitResult:
+        """Run a BLOCKED item again from the role that failed or was rejected, optionally
+        on other runtimes (`{"dev": "claude"}`); finished roles and the triage stand."""
+        chosen = people.runtime_choices(runtimes or {})
+        if chosen:  # the run reads them from UNBLOCKED, here or in a worker
+            preflight.check(people.with_runtimes(self.config, chosen))
+        return self._act(request_id, people.retry, (actor, chosen), detach, observer)
+
+    def _act(
+        self,
+        request_id: str,
+        write: people.Write,
+        args: tuple[object, ...],
+        detach: bool,
+        observer: RunObserver | None,
+        runs: bool = True,
+    ) -> SubmitResult:
+        """Check and record a person's action under the item's run lock (a refusal writes
+        nothing), then continue the run here, or queue it for a worker. `runs`: the action
+        may continue the run, so every role needs a usable runtime first."""
+        packet = self.ledger.read_request(request_id)
+        require_known(self.ledger, request_id)
+        if runs:
+            self.preflight()
+        with runlock.hold(self.ledger, request_id):
+            if not write(self.ledger, request_id, *args):
+                return self.result(request_id)
+            if detach:
+                self.ledger.append(request_id, "orchestrator", Queued(via="people"))
+                self.queue().enqueue(request_id)
+                return self.result(request_id)
+            (observer or Quiet()).created(request_id)
+            events = self._run_held(request_id, packet.text, None, False, observer)
+        return result_of(request_id, events)
 
     # -- results ------------------------------------------------------------------
     def result(self, request_id: str, created: bool = True) -> SubmitResult:

@@ -11,7 +11,7 @@ from typing import Annotated, Literal, TypedDict
 from pydantic import JsonValue
 
 Artifact = dict[str, JsonValue]  # a role's validated output, as the ledger records it
-Outcome = Literal["closed", "blocked"]
+Outcome = Literal["closed", "blocked", "waiting"]  # waiting: for a person's approval
 
 
 class DecisionState(TypedDict):
