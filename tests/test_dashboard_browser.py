@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.dashboard_helpers import BUG, FEATURE, HOSTILE_TITLE, SAMPLE, seed
-from tests.service_helpers import API_TOKEN, Running, serving
+from tests.service_helpers import API_TOKEN, Running, serving, wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page
@@ -184,3 +184,39 @@ def test_an_unknown_item_shows_the_not_found_page(tab: Watched, site: Site) -> N
     assert page.locator("h1").inner_text() == "Not found"
     page.click("text=Back to the items")
     assert page.url == url + "/"
+
+
+def test_a_person_approves_a_waiting_feature_and_corrects_a_verdict(
+    tab: Watched, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The buttons as a person meets them: approve sends the run on to CLOSED under their
+    name; a correction shows on the page with who made it."""
+    monkeypatch.setenv("ORCHESTRATE_API_TOKEN", API_TOKEN)
+    gated = '[approvals]\nfeature = ["dev"]\n'
+    with serving(tmp_path, gated) as svc:
+        with svc.client() as api:
+            rid = api.post("/v1/items", json={"text": FEATURE[1]}).json()["request_id"]
+
+            def waits() -> bool:
+                return bool(api.get(f"/v1/items/{rid}").json()["item"]["waiting_for"])
+
+            wait_until(waits, 30, "the feature to wait for approval")
+        page = tab.page
+        page.goto(f"{svc.url}/items/{rid}")
+        log_in(page, name="Grace")
+        page.wait_for_selector("text=Waiting for a person before")
+        page.fill("form.approve input[name=note]", "scope agreed")
+        page.click("form.approve button")
+        for _ in range(100):  # the run goes on in a worker; reload until it is done
+            if page.locator(".state-closed").count():
+                break
+            page.wait_for_timeout(100)
+            page.reload()
+        assert page.locator(".state").first.inner_text() == "CLOSED"
+        assert "Grace" in page.content()  # the APPROVED event's actor, on the timeline
+        page.click("details.reclassify summary")
+        page.select_option("form.reclassify-form select[name=kind]", "bug")
+        page.fill("form.reclassify-form input[name=reason]", "it worked before")
+        page.click("form.reclassify-form button")
+        assert "by Grace: bug" in page.locator("dd.corrected").inner_text()
+        assert tab.dialogs == [] and tab.refused == []

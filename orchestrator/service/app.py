@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException
 
 from orchestrator.config import Config
 from orchestrator.errors import OrchestrateError
-from orchestrator.service import actions, api, dashboard, health, webhooks
+from orchestrator.service import actions, api, dashboard, dashboard_actions, health, webhooks
 from orchestrator.service.problems import Problem, ProblemBody, from_error
 from orchestrator.service.state import ServiceState
 
@@ -47,6 +47,7 @@ def create_app(config: Config, workers: int | None = None) -> FastAPI:
     app.state.service = state
     app.include_router(api.router)
     app.include_router(actions.router)
+    app.include_router(dashboard_actions.router)
     app.include_router(webhooks.router)
     app.include_router(health.router)
     dashboard.install(app)  # `/`, `/items/…`, `/login`: HTML pages and their error answers

@@ -9,7 +9,7 @@ raw: the templates escape it.
 from __future__ import annotations
 
 import math
-from typing import TypeVar
+from typing import TypeVar, get_args
 from urllib.parse import urlencode
 
 from pydantic import BaseModel, ValidationError
@@ -21,6 +21,7 @@ from orchestrator.ledger import events as ev
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.models import LedgerEvent
 from orchestrator.run.routing import stages_text
+from roles.triage import Kind, Priority, Severity
 
 PAGE_SIZE = 50
 D = TypeVar("D", bound=ev.Details)
@@ -64,13 +65,22 @@ class HandoffRow(BaseModel):
     summary: str | None
 
 
+class CorrectionRow(BaseModel):
+    actor: str
+    fixed: ev.TriageCorrected
+
+
 class ItemPage(BaseModel):
     shown: ShowPayload
     verdict: ev.Triaged | None
+    correction: CorrectionRow | None  # the newest person's correction of that verdict
     stages: str
     handoffs: list[HandoffRow]
     timeline: list[TimelineRow]
     source_url: str | None  # only an http(s) link: a `javascript:` URL must never be a link
+    kinds: list[str]
+    severities: list[str]
+    priorities: list[str]
 
 
 def list_page(store: FileLedger, filters: Filters, views: list[ItemView], page: int) -> ListPage:
@@ -139,15 +149,32 @@ def _read(event: LedgerEvent, model: type[D]) -> D | None:
 
 def item_page(shown: ShowPayload) -> ItemPage:
     verdict = last_verdict(shown.events)
+    correction = _last_correction(shown.events)
     url = shown.request.source.url
+    route = correction.fixed.stages if correction and correction.fixed.stages else None
+    if route is None and verdict is not None:
+        route = verdict.stages
     return ItemPage(
         shown=shown,
         verdict=verdict,
-        stages=stages_text(verdict.stages) if verdict is not None else "—",
+        correction=correction,
+        stages=stages_text(route) if route is not None else "—",
+        kinds=list(get_args(Kind)),
+        severities=list(get_args(Severity)),
+        priorities=list(get_args(Priority)),
         handoffs=[row for e in shown.events if (row := _handoff(e)) is not None],
         timeline=[_line(e) for e in shown.events],
         source_url=url if url and url.startswith(("https://", "http://")) else None,
     )
+
+
+def _last_correction(events: list[LedgerEvent]) -> CorrectionRow | None:
+    for event in reversed(events):
+        if event.action is ev.Action.TRIAGE_CORRECTED:
+            fixed = _read(event, ev.TriageCorrected)
+            if fixed is not None:
+                return CorrectionRow(actor=event.actor, fixed=fixed)
+    return None
 
 
 def _handoff(event: LedgerEvent) -> HandoffRow | None:
