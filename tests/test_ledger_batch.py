@@ -52,3 +52,20 @@ def test_an_illegal_move_anywhere_in_a_batch_writes_nothing(tmp_path):
     assert ledger.events_path(rid).read_bytes() == before
     assert FileLedger(ledger.root).view(rid).state is State.PROPOSED
     assert ledger.append(rid, "x", ev.Handoff(from_="x", to=["dev"])).seq == 2
+
+
+def test_appends_stay_chained_when_the_head_cache_evicts(tmp_path):
+    """A service appends to ever more requests; its head cache is bounded, and a request
+    whose head was evicted is re-read from its file, so its chain goes on unbroken."""
+    from orchestrator.ledger import files
+    from orchestrator.ledger.events import Queued
+    from orchestrator.ledger.verify import verify
+
+    ledger = files.FileLedger(tmp_path / "coordination")
+    ledger._heads = files._Heads(limit=2)
+    rids = [ledger.create_request(f"item {n}", f"item {n}").packet.request_id for n in range(3)]
+    for rid in rids + rids:  # each append evicts the head the next one needs
+        ledger.append(rid, "test", Queued(via="test"))
+    assert len(ledger._heads._heads) == 2
+    assert verify(ledger).ok
+    assert [len(ledger.read_events(r)) for r in rids] == [3, 3, 3]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -50,6 +52,37 @@ class _Head:
         return self.folding.head or GENESIS
 
 
+class _Heads:
+    """The newest `_Head`s by request, at most `limit`: a long-running service appends to
+    ever more requests, and an unbounded cache kept a folded item for every one it had ever
+    run, in each of its ledger handles. An evicted head is only re-read from its file."""
+
+    def __init__(self, limit: int = 2048) -> None:
+        self._limit = limit
+        self._heads: OrderedDict[str, _Head] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, request_id: str) -> _Head | None:
+        with self._lock:
+            head = self._heads.get(request_id)
+            if head is not None:
+                self._heads.move_to_end(request_id)
+            return head
+
+    def __setitem__(self, request_id: str, head: _Head) -> None:
+        with self._lock:
+            self._heads[request_id] = head
+            self._heads.move_to_end(request_id)
+            while len(self._heads) > self._limit:
+                self._heads.popitem(last=False)
+
+    def __getitem__(self, request_id: str) -> _Head:
+        head = self.get(request_id)
+        if head is None:
+            raise KeyError(request_id)
+        return head
+
+
 def packet_sha256(stored: Mapping[str, object]) -> str:
     """The hash REQUEST_CREATED records: of the packet's JSON object as stored, so a packet
     written by any version verifies however the model has grown since."""
@@ -70,7 +103,7 @@ class FileLedger:
         self.locks_dir = self.root / ".locks"
         self.index_store = IndexStore(self.root, lambda: self._lock("index"))
         self.index_path = self.index_store.path
-        self._heads: dict[str, _Head] = {}
+        self._heads = _Heads()
         self._locks: dict[str, ProcessFileLock] = {}
 
     # -- layout -----------------------------------------------------------------
