@@ -10,12 +10,14 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import JsonValue, ValidationError
 
 from orchestrator.errors import LedgerCorrupt, NotFoundError
-from orchestrator.ledger import chain, fsio, ids
+from orchestrator.ledger import chain, fsio, ids, runlock
 from orchestrator.ledger.canonical import GENESIS, canonical_bytes, sealed_line, sha256_hex
+from orchestrator.ledger.chain import Finding
 from orchestrator.ledger.events import (
     Action,
     Details,
@@ -29,7 +31,11 @@ from orchestrator.ledger.index_store import IndexStore
 from orchestrator.ledger.lifecycle import TERMINAL, State, check_transition
 from orchestrator.ledger.locks import ProcessFileLock
 from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
-from orchestrator.ledger.repository import Created, Draft
+from orchestrator.ledger.repository import CheckpointStore, Created, Draft
+
+if TYPE_CHECKING:
+    from orchestrator.config import QueueSection
+    from orchestrator.queue.base import Queue
 
 _LOCK_STRIPES = 64
 
@@ -72,6 +78,27 @@ class FileLedger:
         self.index_path = self.index_store.path
         self._heads: dict[str, _Head] = {}
         self._locks: dict[str, ProcessFileLock] = {}
+        self.run_locks = runlock.FileRunLocks(self)
+
+    # -- companions -------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def checkpoints(self) -> CheckpointStore:
+        from orchestrator.run.checkpoints import FileCheckpoints
+
+        return FileCheckpoints(self.root)
+
+    def open_queue(self, settings: QueueSection) -> Queue:
+        from orchestrator.queue.files import FileQueue
+
+        return FileQueue(self, settings)
+
+    def problem(self) -> str | None:
+        if os.access(self.events_dir, os.W_OK) and os.access(self.requests_dir, os.W_OK):
+            return None
+        return f"ledger at {self.root} is not writable"
 
     # -- layout -----------------------------------------------------------------
     def exists(self) -> bool:
@@ -415,6 +442,38 @@ class FileLedger:
 
     def view(self, request_id: str, upto: int | None = None) -> ItemView:
         return fold(request_id, self.read_events(request_id), upto)
+
+    # -- the records as written, for verify -------------------------------------
+    def sealed_events(self, request_id: str) -> bytes | None:
+        return fsio.read_bytes_or_none(self.events_dir / f"{request_id}.jsonl")
+
+    def sealed_packet(self, request_id: str) -> bytes | None:
+        return fsio.read_bytes_or_none(self.requests_dir / f"{request_id}.json")
+
+    def sealed_index(self) -> tuple[dict[str, JsonValue] | None, list[Finding]]:
+        if not self.index_path.exists():
+            return None, []
+        entries = self.index_store.entries()  # the snapshot with its journal applied
+        if entries is None:
+            reason = "unreadable (run `orchestrate reindex`)"
+            return None, [Finding(file="index.json", reason=reason)]
+        return entries, []
+
+    def orphans(self) -> list[Finding]:
+        """Request files without events, and stray files that are not ledger records."""
+        findings = []
+        known = set(self.request_ids())
+        if self.requests_dir.is_dir():
+            for path in sorted(self.requests_dir.glob("*.json")):
+                if ids.is_valid(path.stem) and path.stem not in known:
+                    reason = "no events (creation interrupted?)"
+                    findings.append(Finding(file=f"requests/{path.name}", reason=reason))
+        if self.events_dir.is_dir():
+            for path in sorted(self.events_dir.glob("*.jsonl")):
+                if not ids.is_valid(path.stem):
+                    reason = "unknown request (bad file name)"
+                    findings.append(Finding(file=f"events/{path.name}", reason=reason))
+        return findings
 
     def request_ids(self) -> list[str]:
         if not self.events_dir.is_dir():
