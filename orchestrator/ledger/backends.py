@@ -8,7 +8,6 @@ imported only when its scheme is used.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from orchestrator.config import Config
 from orchestrator.errors import InputError
@@ -16,13 +15,13 @@ from orchestrator.ledger import urls
 from orchestrator.ledger.files import FileLedger
 from orchestrator.ledger.repository import LedgerRepository
 
-Opener = Callable[[str, Path], LedgerRepository]
+Opener = Callable[[str, Config], LedgerRepository]
 
 
-def _postgres(url: str, local: Path) -> LedgerRepository:
+def _postgres(url: str, config: Config) -> LedgerRepository:
     from orchestrator.ledger.postgres.ledger import open_postgres
 
-    return open_postgres(url, local)
+    return open_postgres(url, config)
 
 
 _BY_SCHEME: dict[str, Opener] = {"postgresql": _postgres, "postgres": _postgres}
@@ -35,4 +34,4 @@ def open_ledger(config: Config) -> LedgerRepository:
     opener = _BY_SCHEME.get(urls.scheme_of(url) or "")
     if opener is None:
         raise InputError(f"unsupported ledger URL {urls.redact(url)} (postgresql://…)")
-    return opener(url, config.ledger_path)
+    return opener(url, config)

@@ -15,20 +15,18 @@ from typing import TYPE_CHECKING
 from pydantic import JsonValue, ValidationError
 
 from orchestrator.errors import LedgerCorrupt, NotFoundError
-from orchestrator.ledger import chain, fsio, ids, runlock
-from orchestrator.ledger.canonical import GENESIS, canonical_bytes, sealed_line, sha256_hex
+from orchestrator.ledger import chain, fsio, ids, runlock, sealing
+from orchestrator.ledger.canonical import GENESIS, canonical_bytes, sha256_hex
 from orchestrator.ledger.chain import Finding
 from orchestrator.ledger.events import (
     Action,
     Details,
     LedgerRepaired,
     RequestCreated,
-    StateChanged,
-    dump,
 )
 from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold, index_entry
 from orchestrator.ledger.index_store import IndexStore
-from orchestrator.ledger.lifecycle import TERMINAL, State, check_transition
+from orchestrator.ledger.lifecycle import TERMINAL, State
 from orchestrator.ledger.locks import ProcessFileLock
 from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
 from orchestrator.ledger.repository import CheckpointStore, Created, Draft
@@ -324,36 +322,10 @@ class FileLedger:
         drafts: Sequence[Draft],
         durable: bool = True,
     ) -> list[LedgerEvent]:
-        folding, seq, prev = head.folding.copy(), head.seq, head.hash
-        events: list[LedgerEvent] = []
-        lines: list[bytes] = []
-        for draft in drafts:
-            if seq == 0:
-                self._check_first(request_id, draft.action)
-            typed = draft.details
-            if isinstance(typed, StateChanged):
-                check_transition(folding.state, typed.to)
-                typed = typed.model_copy(update={"from_": folding.state})
-            details, ts = dump(typed), iso(utc_now())
-            body = {
-                "seq": seq + 1,
-                "ts": ts,
-                "request_id": request_id,
-                "actor": draft.actor,
-                "action": draft.action.value,
-                "details": details,
-                "prev": prev,
-            }
-            digest, line = sealed_line(body)
-            # built from validated details by this code: construct, do not re-validate
-            event = LedgerEvent.model_construct(
-                seq=seq + 1, ts=ts, request_id=request_id, actor=draft.actor,
-                action=draft.action, details=details, prev=prev, hash=digest,
-            )  # fmt: skip
-            folding.step(event)
-            events.append(event)
-            lines.append(line)
-            seq, prev = event.seq, digest
+        batch = sealing.seal(
+            request_id, head.folding, drafts, lambda action: self._check_first(request_id, action)
+        )
+        events, lines, folding = batch.events, batch.lines, batch.folding
         if not events:
             return events
         size = fsio.append_durable(path, b"".join(lines), durable)

@@ -1,0 +1,428 @@
+"""The PostgreSQL ledger: the file ledger's records and guarantees, shared by many machines.
+
+- `packets` and `events` are INSERT-only (triggers refuse UPDATE, DELETE and TRUNCATE); each
+  row keeps its record's bytes exactly as a file ledger writes them (`sealed`), so verify,
+  `db copy` and the hash chain are the file ledger's, byte for byte.
+- A request's chain is extended under its packet row's lock (`FOR NO KEY UPDATE`) in the
+  transaction that inserts the events, so two writers on two machines never fork a chain.
+- Ids come from a sequence: unique across machines without a lock.
+- `item_index` (what `list` reads) is written in the same transaction as the events that
+  change it, so it is never behind; `reindex` still rebuilds it from the events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from psycopg.types.json import Jsonb
+from pydantic import JsonValue, ValidationError
+
+from orchestrator.config import Config
+from orchestrator.errors import LedgerCorrupt, NotFoundError
+from orchestrator.ledger import ids, sealing
+from orchestrator.ledger.canonical import canonical_bytes, sha256_hex
+from orchestrator.ledger.chain import Finding
+from orchestrator.ledger.events import Action, Details, Queued, RequestCreated
+from orchestrator.ledger.files import packet_sha256, parse_line
+from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold, index_entry
+from orchestrator.ledger.lifecycle import State
+from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
+from orchestrator.ledger.postgres import schema
+from orchestrator.ledger.postgres.connect import Conn, Database, database
+from orchestrator.ledger.postgres.locks import PostgresRunLocks, advisory_key
+from orchestrator.ledger.repository import CheckpointStore, Created, Draft
+
+if TYPE_CHECKING:
+    from orchestrator.config import QueueSection
+    from orchestrator.queue.base import Queue
+
+_NEWEST_BY = {
+    column: "SELECT request_id FROM packets WHERE "
+    + column
+    + " = %s ORDER BY day DESC, number DESC LIMIT 1"
+    for column in ("text_sha256", "subject")
+}
+
+
+def open_postgres(url: str, config: Config) -> PostgresLedger:
+    """The ledger at `url`, its schema checked (an empty database is set up)."""
+    db = database(url, config.retry)
+    ledger = PostgresLedger(db, config.ledger_path)
+    db.transact(lambda conn: schema.check(conn, db.label))
+    return ledger
+
+
+class PostgresLedger:
+    def __init__(self, db: Database, local: Path) -> None:
+        self.db = db
+        self.root = local
+        self.run_locks = PostgresRunLocks(db)
+        self._heads: dict[str, Folding] = {}
+
+    # -- companions -------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return self.db.label
+
+    def checkpoints(self) -> CheckpointStore:
+        from orchestrator.ledger.postgres.checkpoints import PostgresCheckpoints
+
+        return PostgresCheckpoints(self.db)
+
+    def open_queue(self, settings: QueueSection) -> Queue:
+        from orchestrator.ledger.postgres.queue import PostgresQueue
+
+        return PostgresQueue(self, settings)
+
+    def problem(self) -> str | None:
+        try:
+            self.db.transact(lambda conn: conn.execute("SELECT 1").fetchone())
+        except NotFoundError as exc:
+            return str(exc)
+        return None
+
+    def exists(self) -> bool:
+        return True  # opening checked the schema
+
+    def require(self) -> None:
+        return None
+
+    def ensure(self) -> None:
+        return None
+
+    def catch_up(self) -> int:
+        """Nothing to mend: a creation, its events and its index entry commit together."""
+        return 0
+
+    # -- creation ---------------------------------------------------------------
+    def create_request(
+        self,
+        text: str,
+        title: str,
+        *,
+        source: Source | None = None,
+        idempotency_key: str | None = None,
+        then: Sequence[Details] = (),
+    ) -> Created:
+        """The packet, its first events (with `then`, e.g. QUEUED, and its queue row) and
+        its index entry in one transaction. A key's check-and-create holds that key's
+        transaction lock, so two machines never create twice for one key."""
+        origin = source or Source()
+
+        def step(conn: Conn) -> tuple[Created, Folding]:
+            if idempotency_key is not None:
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock(%s)", (advisory_key("key", idempotency_key),)
+                )
+                seen = self._by_key(conn, idempotency_key)
+                if seen is not None:
+                    return Created(packet=self._packet(conn, seen), created=False), Folding({})
+            packet, stored = self._insert_packet(conn, text, title, origin, idempotency_key)
+            created = RequestCreated(
+                title=title,
+                source=origin.kind,
+                packet_sha256=packet_sha256(stored),
+                idempotency_key=idempotency_key,
+            )
+            drafts = [Draft("orchestrator", created), *(Draft("orchestrator", d) for d in then)]
+            rid = packet.request_id
+            folding = self.append_in(conn, rid, Folding.of(rid, []), drafts).folding
+            if any(isinstance(d, Queued) for d in then):
+                enqueue(conn, rid)
+            return Created(packet=packet, created=True), folding
+
+        result, folding = self.db.transact(step)
+        if result.created:
+            self._heads[result.packet.request_id] = folding
+        return result
+
+    def _insert_packet(
+        self, conn: Conn, text: str, title: str, source: Source, key: str | None
+    ) -> tuple[RequestPacket, dict[str, JsonValue]]:
+        now = utc_now()
+        row = conn.execute("SELECT nextval('request_number')").fetchone()
+        assert row is not None
+        day = ids.day_of(now)
+        packet = RequestPacket(
+            request_id=ids.format_id(day, int(row[0])),
+            created_at=iso(now),
+            title=title,
+            text=text,
+            source=source,
+            idempotency_key=key,
+        )
+        stored = packet.stored()
+        insert_packet(conn, packet, canonical_bytes(stored) + b"\n")
+        return packet, stored
+
+    # -- appends ----------------------------------------------------------------
+    def append(self, request_id: str, actor: str, details: Details) -> LedgerEvent:
+        return self.append_many(request_id, [Draft(actor, details)])[0]
+
+    def transition(self, request_id: str, target: State, actor: str, reason: str = "") -> None:
+        self.append_many(request_id, [Draft.state(target, actor, reason)])
+
+    def append_many(
+        self, request_id: str, drafts: Sequence[Draft], durable: bool = True
+    ) -> list[LedgerEvent]:
+        """One transaction for the batch: all land, or none. `durable=False` commits without
+        waiting for the WAL flush (the step's next durable commit covers it). A retry after a
+        lost connection first looks whether the batch landed before the line dropped."""
+        ids.validate(request_id)
+        tried: list[sealing.Sealed] = []
+
+        def step(conn: Conn) -> sealing.Sealed:
+            if not durable:
+                conn.execute("SET LOCAL synchronous_commit = off")
+            self._lock(conn, request_id)
+            head = self._head(conn, request_id)
+            if tried and tried[-1].events and head.head == tried[-1].events[-1].hash:
+                return tried[-1]  # committed, but the acknowledgement was lost
+            batch = self.append_in(conn, request_id, head, drafts, locked=True)
+            tried.append(batch)
+            return batch
+
+        batch = self.db.transact(step)
+        if batch.events:
+            self._heads[request_id] = batch.folding
+        return batch.events
+
+    def append_in(
+        self,
+        conn: Conn,
+        request_id: str,
+        head: Folding,
+        drafts: Sequence[Draft],
+        locked: bool = False,
+    ) -> sealing.Sealed:
+        """Seal and insert inside the caller's transaction (the queue's claims use this);
+        the caller holds the request's lock, or `head` is a chain this transaction began."""
+        batch = sealing.seal(request_id, head, drafts, lambda a: _check_first(request_id, a))
+        if not batch.events:
+            return batch
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO events (request_id, seq, action, hash, sealed) "
+                "VALUES (%s, %s, %s, %s, %s)",
+                [
+                    (request_id, e.seq, e.action.value, e.hash, line)
+                    for e, line in zip(batch.events, batch.lines, strict=True)
+                ],
+            )
+        if any(e.action in INDEXED for e in batch.events):
+            put_index(conn, request_id, batch.folding.view())
+        return batch
+
+    def lock_and_head(self, conn: Conn, request_id: str) -> Folding:
+        """Take the request's lock in this transaction and return its head."""
+        self._lock(conn, request_id)
+        return self._head(conn, request_id)
+
+    def _lock(self, conn: Conn, request_id: str) -> None:
+        row = conn.execute(
+            "SELECT 1 FROM packets WHERE request_id = %s FOR NO KEY UPDATE", (request_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"unknown request {request_id}")
+
+    def _head(self, conn: Conn, request_id: str) -> Folding:
+        """The fold up to the newest event: the cached one, stepped over what other
+        processes appended since (usually nothing, or a few events)."""
+        cached = self._heads.get(request_id) or Folding.of(request_id, [])
+        rows = conn.execute(
+            "SELECT sealed FROM events WHERE request_id = %s AND seq > %s ORDER BY seq",
+            (request_id, cached.last_seq),
+        ).fetchall()
+        if not rows:
+            return cached
+        folding = cached.copy()
+        for (raw,) in rows:
+            folding.step(_parse(request_id, bytes(raw)))
+        self._heads[request_id] = folding
+        return folding
+
+    # -- reads ------------------------------------------------------------------
+    def has_request(self, request_id: str) -> bool:
+        return self._exists("SELECT 1 FROM packets WHERE request_id = %s", request_id)
+
+    def has_events(self, request_id: str) -> bool:
+        return self._exists("SELECT 1 FROM events WHERE request_id = %s AND seq = 1", request_id)
+
+    def _exists(self, sql: str, request_id: str) -> bool:
+        ids.validate(request_id)
+        return (
+            self.db.transact(lambda conn: conn.execute(sql, (request_id,)).fetchone()) is not None
+        )
+
+    def read_request(self, request_id: str) -> RequestPacket:
+        ids.validate(request_id)
+        return self.db.transact(lambda conn: self._packet(conn, request_id))
+
+    def _packet(self, conn: Conn, request_id: str) -> RequestPacket:
+        row = conn.execute(
+            "SELECT sealed FROM packets WHERE request_id = %s", (request_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError(f"unknown request {request_id}")
+        try:
+            return RequestPacket.model_validate_json(bytes(row[0]))
+        except ValidationError:
+            raise LedgerCorrupt(f"{request_id}'s packet is not a valid request packet") from None
+
+    def read_events(self, request_id: str) -> list[LedgerEvent]:
+        ids.validate(request_id)
+        rows = self.db.transact(
+            lambda conn: conn.execute(
+                "SELECT sealed FROM events WHERE request_id = %s ORDER BY seq", (request_id,)
+            ).fetchall()
+        )
+        if not rows:
+            raise NotFoundError(f"unknown request {request_id}")
+        return [_parse(request_id, bytes(raw)) for (raw,) in rows]
+
+    def view(self, request_id: str, upto: int | None = None) -> ItemView:
+        return fold(request_id, self.read_events(request_id), upto)
+
+    def request_ids(self) -> list[str]:
+        rows = self.db.transact(
+            lambda conn: conn.execute(
+                "SELECT request_id FROM packets ORDER BY day, number"
+            ).fetchall()
+        )
+        return [str(r[0]) for r in rows]
+
+    def find_by_idempotency_key(self, key: str) -> str | None:
+        return self.db.transact(lambda conn: self._by_key(conn, key))
+
+    def _by_key(self, conn: Conn, key: str) -> str | None:
+        row = conn.execute(
+            "SELECT request_id FROM packets WHERE idempotency_key = %s", (key,)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def find_by_text(self, text: str) -> str | None:
+        """The newest request with exactly this text (an index lookup, not a scan)."""
+        return self._newest("text_sha256", sha256_hex(text.encode()))
+
+    def find_by_subject(self, subject: str) -> str | None:
+        return self._newest("subject", subject)
+
+    def _newest(self, column: str, value: str) -> str | None:
+        sql = _NEWEST_BY[column]
+        row = self.db.transact(lambda conn: conn.execute(sql, (value,)).fetchone())
+        return None if row is None else str(row[0])
+
+    # -- the index --------------------------------------------------------------
+    def index(self) -> dict[str, ItemView]:
+        """Summaries only (`completed` is empty: `view()` folds it), as `list` needs them."""
+        rows = self.db.transact(
+            lambda conn: conn.execute("SELECT request_id, entry FROM item_index").fetchall()
+        )
+        return {str(rid): ItemView.model_validate(entry) for rid, entry in rows}
+
+    def reindex(self) -> int:
+        """Fold every chain again and rewrite its entry, each under its request's lock."""
+        count = 0
+        for rid in self.request_ids():
+
+            def step(conn: Conn, rid: str = rid) -> None:
+                self._lock(conn, rid)
+                rows = conn.execute(
+                    "SELECT sealed FROM events WHERE request_id = %s ORDER BY seq", (rid,)
+                ).fetchall()
+                put_index(conn, rid, fold(rid, [_parse(rid, bytes(r[0])) for r in rows]))
+
+            self.db.transact(step)
+            count += 1
+        return count
+
+    # -- the records as written, for verify -------------------------------------
+    def sealed_events(self, request_id: str) -> bytes | None:
+        row = self.db.transact(
+            lambda conn: conn.execute(
+                "SELECT string_agg(sealed, ''::bytea ORDER BY seq) FROM events "
+                "WHERE request_id = %s",
+                (request_id,),
+            ).fetchone()
+        )
+        return None if row is None or row[0] is None else bytes(row[0])
+
+    def sealed_packet(self, request_id: str) -> bytes | None:
+        row = self.db.transact(
+            lambda conn: conn.execute(
+                "SELECT sealed FROM packets WHERE request_id = %s", (request_id,)
+            ).fetchone()
+        )
+        return None if row is None else bytes(row[0])
+
+    def sealed_index(self) -> tuple[dict[str, JsonValue] | None, list[Finding]]:
+        rows = self.db.transact(
+            lambda conn: conn.execute("SELECT request_id, entry FROM item_index").fetchall()
+        )
+        if not rows and not self.request_ids():
+            return None, []
+        return {str(rid): entry for rid, entry in rows}, []
+
+    def orphans(self) -> list[Finding]:
+        rows = self.db.transact(
+            lambda conn: conn.execute(
+                "SELECT request_id FROM packets p WHERE NOT EXISTS "
+                "(SELECT 1 FROM events e WHERE e.request_id = p.request_id) ORDER BY day, number"
+            ).fetchall()
+        )
+        reason = "no events (creation interrupted?)"
+        return [Finding(file=f"requests/{r[0]}.json", reason=reason) for r in rows]
+
+
+def insert_packet(conn: Conn, packet: RequestPacket, sealed: bytes) -> None:
+    """A packet row with the columns its lookups use; `sealed` is the file's bytes."""
+    day, number = ids.sort_key(packet.request_id)
+    conn.execute(
+        "INSERT INTO packets (request_id, day, number, sealed, text_sha256, idempotency_key, "
+        "subject) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (
+            packet.request_id,
+            day,
+            number,
+            sealed,
+            sha256_hex(packet.text.encode()),
+            packet.idempotency_key,
+            packet.source.subject,
+        ),
+    )
+
+
+def put_index(conn: Conn, request_id: str, view: ItemView) -> None:
+    day, number = ids.sort_key(request_id)
+    conn.execute(
+        "INSERT INTO item_index (request_id, day, number, state, entry) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (request_id) DO UPDATE "
+        "SET state = EXCLUDED.state, entry = EXCLUDED.entry",
+        (request_id, day, number, view.state.value, Jsonb(index_entry(view))),
+    )
+
+
+def enqueue(conn: Conn, request_id: str) -> None:
+    """A waiting queue row (idempotent), in the caller's transaction."""
+    day, number = ids.sort_key(request_id)
+    conn.execute(
+        "INSERT INTO queue_items (request_id, day, number) VALUES (%s, %s, %s) "
+        "ON CONFLICT (request_id) DO NOTHING",
+        (request_id, day, number),
+    )
+
+
+def _check_first(request_id: str, action: Action) -> None:
+    if action is not Action.REQUEST_CREATED:
+        raise LedgerCorrupt(f"{request_id} has no REQUEST_CREATED event; run `orchestrate verify`")
+
+
+def _parse(request_id: str, raw: bytes) -> LedgerEvent:
+    try:
+        return parse_line(raw)
+    except ValidationError:
+        raise LedgerCorrupt(
+            f"{request_id} has an unreadable event; run `orchestrate verify`"
+        ) from None
