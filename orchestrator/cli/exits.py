@@ -79,6 +79,12 @@ COMMANDS: dict[str, dict[Exit, str]] = {
     "runtimes": {Exit.OK: "listed", Exit.NO_RUNTIME: "a probe of a runtime in use failed"},
     "graph": {Exit.OK: "printed"},
     "init": {Exit.OK: "written", Exit.NOT_FOUND: "cannot write there"},
+    "db upgrade": {Exit.OK: "up to date", Exit.NOT_FOUND: "database unreachable"},
+    "db copy": {
+        Exit.OK: "copied, both sides verify",
+        Exit.NOT_FOUND: "no source ledger, or database unreachable",
+        Exit.DAMAGED: "a side does not verify",
+    },
 }
 
 

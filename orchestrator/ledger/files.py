@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import JsonValue, ValidationError
 
-from orchestrator.errors import LedgerCorrupt, NotFoundError
+from orchestrator.errors import InputError, LedgerCorrupt, NotFoundError
 from orchestrator.ledger import chain, fsio, ids, runlock, sealing
 from orchestrator.ledger.canonical import GENESIS, canonical_bytes, sha256_hex
 from orchestrator.ledger.chain import Finding
@@ -415,7 +415,21 @@ class FileLedger:
     def view(self, request_id: str, upto: int | None = None) -> ItemView:
         return fold(request_id, self.read_events(request_id), upto)
 
-    # -- the records as written, for verify -------------------------------------
+    # -- the records as written, for verify and `db copy` -----------------------
+    def import_sealed(self, request_id: str, packet: bytes, events: bytes) -> None:
+        """A request copied in as written (`db copy`): its files byte for byte, then the
+        markers its creation would have left. The caller reindexes once at the end."""
+        self.ensure()
+        for path, data in (
+            (self.request_path(request_id), packet),
+            (self.events_path(request_id), events),
+        ):
+            if not fsio.create_exclusive(path, data):
+                raise InputError(f"{path} already exists; nothing more was copied")
+        parsed = RequestPacket.model_validate_json(packet)
+        self._remember_markers(parsed)
+        self._remember_text(parsed.text, request_id)
+
     def sealed_events(self, request_id: str) -> bytes | None:
         return fsio.read_bytes_or_none(self.events_dir / f"{request_id}.jsonl")
 

@@ -91,7 +91,8 @@ class CheckpointStore(Protocol):
 
 
 class Sealed(Protocol):
-    """The records as written, for `verify`: each chain's lines and each packet's bytes."""
+    """The records as written, for `verify` and `db copy`: each chain's lines and each
+    packet's bytes, which every backend keeps exactly as sealed."""
 
     def request_ids(self) -> list[str]: ...
 
@@ -102,6 +103,8 @@ class Sealed(Protocol):
     def sealed_index(self) -> tuple[dict[str, JsonValue] | None, list[Finding]]: ...
 
     def orphans(self) -> list[Finding]: ...
+
+    def import_sealed(self, request_id: str, packet: bytes, events: bytes) -> None: ...
 
 
 class LedgerRepository(Sealed, Protocol):

@@ -6,6 +6,7 @@ on a fresh connection; what still fails becomes one line without the URL's passw
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -29,6 +30,9 @@ T = TypeVar("T")
 Conn = psycopg.Connection[TupleRow]
 CONNECT_TIMEOUT_S = 5
 POOL_MAX = 8  # per process: a worker's slots, its heartbeat and the service's readers
+
+# The pool logs each failed reconnect; the caller reports the failure once, as one line.
+logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)
 
 
 class LedgerUnavailable(NotFoundError):
@@ -68,6 +72,7 @@ class Database:
         self.url = url
         self.label = urls.redact(url)
         self.policy = policy
+        self.checked = False  # the schema, on this process's first open
         self._pool: ConnectionPool[Conn] | None = None
         self._lock = threading.Lock()
 

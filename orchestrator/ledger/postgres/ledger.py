@@ -30,7 +30,7 @@ from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold, index_ent
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
 from orchestrator.ledger.postgres import schema
-from orchestrator.ledger.postgres.connect import Conn, Database, database
+from orchestrator.ledger.postgres.connect import Conn, Database, connect, database
 from orchestrator.ledger.postgres.locks import PostgresRunLocks, advisory_key
 from orchestrator.ledger.repository import CheckpointStore, Created, Draft
 
@@ -49,9 +49,11 @@ _NEWEST_BY = {
 def open_postgres(url: str, config: Config) -> PostgresLedger:
     """The ledger at `url`, its schema checked (an empty database is set up)."""
     db = database(url, config.retry)
-    ledger = PostgresLedger(db, config.ledger_path)
-    db.transact(lambda conn: schema.check(conn, db.label))
-    return ledger
+    if not db.checked:  # once per process, on a connection of its own: fails fast, one line
+        with connect(url) as conn:
+            schema.check(conn, db.label)
+        db.checked = True
+    return PostgresLedger(db, config.ledger_path)
 
 
 class PostgresLedger:
@@ -338,7 +340,34 @@ class PostgresLedger:
             count += 1
         return count
 
-    # -- the records as written, for verify -------------------------------------
+    # -- the records as written, for verify and `db copy` -----------------------
+    def import_sealed(self, request_id: str, packet: bytes, events: bytes) -> None:
+        """A request copied in as written (`db copy`): rows holding the very bytes, its
+        index entry, and the id sequence moved past its number."""
+        parsed = RequestPacket.model_validate_json(packet)
+        lines = events.splitlines(keepends=True)
+        chain = [_parse(request_id, line) for line in lines]
+
+        def step(conn: Conn) -> None:
+            insert_packet(conn, parsed, packet)
+            with conn.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO events (request_id, seq, action, hash, sealed) "
+                    "VALUES (%s, %s, %s, %s, %s)",
+                    [
+                        (request_id, e.seq, e.action.value, e.hash, line)
+                        for e, line in zip(chain, lines, strict=True)
+                    ],
+                )
+            put_index(conn, request_id, fold(request_id, chain))
+            conn.execute(
+                "SELECT setval('request_number', greatest(%s, "
+                "(SELECT last_value FROM request_number)))",
+                (ids.number_of(request_id),),
+            )
+
+        self.db.transact(step)
+
     def sealed_events(self, request_id: str) -> bytes | None:
         row = self.db.transact(
             lambda conn: conn.execute(
