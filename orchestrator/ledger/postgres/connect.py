@@ -19,7 +19,7 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     stop_after_attempt,
-    wait_exponential_jitter,
+    wait_random_exponential,
 )
 
 from adapters.policy import RetryPolicy
@@ -96,8 +96,8 @@ class Database:
         `step` must be safe to repeat: every step re-reads what it decides on under its lock."""
         retrying = Retrying(
             stop=stop_after_attempt(self.policy.max_attempts),
-            wait=wait_exponential_jitter(
-                initial=self.policy.base_delay_s, max=self.policy.max_delay_s
+            wait=wait_random_exponential(
+                multiplier=self.policy.base_delay_s, max=self.policy.max_delay_s
             ),
             retry=retry_if_exception_type(psycopg.OperationalError),
             reraise=True,
