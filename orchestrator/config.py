@@ -243,7 +243,7 @@ def _env_layer(raw: RawTable, env: Mapping[str, str]) -> RawTable:
 def _ledger_layer(layered: RawTable, location: str) -> RawTable:
     """A directory sets `path` (and drops a file's `url`); a database URL sets `url`."""
     table = {k: v for k, v in layered.get("ledger", {}).items() if k != "url"}
-    if urls.is_postgres(location):
+    if urls.scheme_of(location) is not None:
         return {**table, "url": location}
     return {**table, "path": location}
 

@@ -9,12 +9,13 @@ import re
 from urllib.parse import urlsplit, urlunsplit
 
 POSTGRES_SCHEMES = frozenset({"postgresql", "postgres"})
-_COLLAPSED = re.compile(r"^(postgres(?:ql)?):/(?!/)")
+_SCHEME = r"[a-z][a-z0-9+.-]+"
+_COLLAPSED = re.compile(rf"^({_SCHEME}):/(?!/)")
 
 
 def scheme_of(location: str) -> str | None:
     """`postgresql` for `postgresql://…`, None for a plain directory."""
-    match = re.match(r"^([a-z][a-z0-9+.-]*)://", location)
+    match = re.match(rf"^({_SCHEME})://", location)
     return match.group(1) if match else None
 
 
