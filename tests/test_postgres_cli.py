@@ -14,6 +14,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import psycopg
+import pytest
+
 from tests.ledger_helpers import open_pg
 
 ORCHESTRATE = str(Path(sys.executable).with_name("orchestrate"))
@@ -55,6 +58,7 @@ def _completed(url: str, rid: str) -> Counter[tuple[str, int]]:
     )
 
 
+@pytest.mark.slow
 def test_submit_detach_four_workers_verify_list_show(tmp_path: Path, pg_url: str) -> None:
     (tmp_path / "orchestrate.toml").write_text("[runtimes.mock]\nlatency_ms = 20\n")
     direct = run(pg_url, "submit", TEXTS[0], "--json", cwd=tmp_path)
@@ -84,6 +88,7 @@ def test_submit_detach_four_workers_verify_list_show(tmp_path: Path, pg_url: str
     assert not (tmp_path / "coordination" / "events").exists()  # nothing went to files
 
 
+@pytest.mark.slow
 def test_a_killed_workers_item_is_finished_by_another(tmp_path: Path, pg_url: str) -> None:
     (tmp_path / "orchestrate.toml").write_text(
         "[runtimes.mock]\nlatency_ms = 600\n[queue]\nlease_s = 1.5\npoll_s = 0.1\n"
@@ -111,6 +116,7 @@ def test_a_killed_workers_item_is_finished_by_another(tmp_path: Path, pg_url: st
     assert run(pg_url, "verify", cwd=tmp_path).returncode == 0
 
 
+@pytest.mark.slow
 def test_db_copy_out_and_back_keeps_the_chains(
     tmp_path: Path, pg_url: str, make_database: object
 ) -> None:
@@ -131,6 +137,36 @@ def test_db_copy_out_and_back_keeps_the_chains(
     refused = run(pg_url, "db", "copy", str(out), again, cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert "not empty" in refused.stderr
+
+
+@pytest.mark.slow
+def test_a_killed_submit_resumes_from_postgres_checkpoints(tmp_path: Path, pg_url: str) -> None:
+    (tmp_path / "orchestrate.toml").write_text(
+        '[runtimes.mock]\nlatency_ms = 500\n[graph]\ndurability = "sync"\n'
+    )
+    proc = spawn(pg_url, "submit", TEXTS[2], cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    rid = None
+    while time.monotonic() < deadline:
+        ids = open_pg(pg_url).request_ids()
+        if ids and "ROLE_COMPLETED" in _actions(pg_url, ids[0]):
+            rid = ids[0]
+            break
+        time.sleep(0.05)
+    assert rid is not None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    with psycopg.connect(pg_url) as conn:
+        saved = conn.execute("SELECT count(*) FROM checkpoints WHERE thread_id = %s", (rid,))
+        row = saved.fetchone()
+    assert row is not None and row[0] > 0  # the graph's steps went to PostgresSaver
+    resumed = run(pg_url, "resume", rid, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    names = _actions(pg_url, rid)
+    assert "RESUMED" in names and open_pg(pg_url).view(rid).state.value == "CLOSED"
+    assert all(n == 1 for n in _completed(pg_url, rid).values())
+    assert run(pg_url, "replay", rid, cwd=tmp_path).returncode == 0
+    assert run(pg_url, "verify", cwd=tmp_path).returncode == 0
 
 
 def test_db_upgrade_and_help_never_load_the_driver(tmp_path: Path, pg_url: str) -> None:
