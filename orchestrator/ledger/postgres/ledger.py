@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from psycopg.types.json import Jsonb
-from pydantic import JsonValue, ValidationError
+from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from orchestrator.config import Config
 from orchestrator.errors import LedgerCorrupt, NotFoundError
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from orchestrator.config import QueueSection
     from orchestrator.queue.base import Queue
 
+_INDEX = TypeAdapter(dict[str, ItemView])
 _NEWEST_BY = {
     column: "SELECT request_id FROM packets WHERE "
     + column
@@ -318,11 +319,15 @@ class PostgresLedger:
 
     # -- the index --------------------------------------------------------------
     def index(self) -> dict[str, ItemView]:
-        """Summaries only (`completed` is empty: `view()` folds it), as `list` needs them."""
-        rows = self.db.transact(
-            lambda conn: conn.execute("SELECT request_id, entry FROM item_index").fetchall()
+        """Summaries only (`completed` is empty: `view()` folds it), as `list` needs them:
+        the server builds one JSON object and pydantic parses it in one go (per-row parsing
+        in Python costs several times more at 100,000 requests)."""
+        row = self.db.transact(
+            lambda conn: conn.execute(
+                "SELECT coalesce(json_object_agg(request_id, entry), '{}')::text FROM item_index"
+            ).fetchone()
         )
-        return {str(rid): ItemView.model_validate(entry) for rid, entry in rows}
+        return _INDEX.validate_json(str(row[0])) if row is not None else {}
 
     def reindex(self) -> int:
         """Fold every chain again and rewrite its entry, each under its request's lock."""
