@@ -133,7 +133,10 @@ def test_db_copy_out_and_back_keeps_the_chains(
     assert back.returncode == 0, back.stderr
     assert run(again, "verify", cwd=tmp_path).returncode == 0
     for rid in open_pg(pg_url).request_ids():
-        assert open_pg(again).sealed_events(rid) == (out / "events" / f"{rid}.jsonl").read_bytes()
+        assert (
+            next(open_pg(again).sealed_records([rid])).events
+            == (out / "events" / f"{rid}.jsonl").read_bytes()
+        )
     refused = run(pg_url, "db", "copy", str(out), again, cwd=tmp_path)
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1
     assert "not empty" in refused.stderr

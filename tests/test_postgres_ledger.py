@@ -120,7 +120,7 @@ def test_copy_round_trip_keeps_every_chain_byte_identical(
     assert verify(back).ok
     for rid in rids:
         original = (tmp_path / "files" / "events" / f"{rid}.jsonl").read_bytes()
-        assert pg.sealed_events(rid) == original
+        assert next(pg.sealed_records([rid])).events == original
         assert (tmp_path / "back" / "events" / f"{rid}.jsonl").read_bytes() == original
         assert back.read_request(rid) == source.read_request(rid)
     with pytest.raises(InputError, match="not empty"):

@@ -29,17 +29,17 @@ def copy_ledger(source: LedgerRepository, dest: LedgerRepository) -> Copied:
         )
     if dest.request_ids():
         raise InputError(f"{dest.location} is not empty; copy into an empty ledger")
-    for rid in source.request_ids():
-        packet, events = source.sealed_packet(rid), source.sealed_events(rid)
-        if packet is None or events is None:
-            raise LedgerCorrupt(f"{rid} vanished from {source.location} during the copy")
-        dest.import_sealed(rid, packet, events)
+    rids = source.request_ids()
+    for record in source.sealed_records(rids):
+        if record.packet is None or record.events is None:
+            raise LedgerCorrupt(f"{record.request_id} vanished from {source.location} mid-copy")
+        dest.import_sealed(record)
     dest.reindex()
     after = verify(dest)
     if not after.ok:
         first = after.findings[0]
         raise LedgerCorrupt(f"the copy at {dest.location} does not verify: {first.reason}")
-    for rid in source.request_ids():
-        if dest.sealed_events(rid) != source.sealed_events(rid):
-            raise LedgerCorrupt(f"{rid}'s chain differs after the copy")
+    for mine, theirs in zip(source.sealed_records(rids), dest.sealed_records(rids), strict=True):
+        if mine != theirs:
+            raise LedgerCorrupt(f"{mine.request_id} differs after the copy")
     return Copied(requests=after.requests, events=after.events)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +29,7 @@ from orchestrator.ledger.index_store import IndexStore
 from orchestrator.ledger.lifecycle import TERMINAL, State
 from orchestrator.ledger.locks import ProcessFileLock
 from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
-from orchestrator.ledger.repository import CheckpointStore, Created, Draft
+from orchestrator.ledger.repository import CheckpointStore, Created, Draft, SealedRecord
 
 if TYPE_CHECKING:
     from orchestrator.config import QueueSection
@@ -416,25 +416,26 @@ class FileLedger:
         return fold(request_id, self.read_events(request_id), upto)
 
     # -- the records as written, for verify and `db copy` -----------------------
-    def import_sealed(self, request_id: str, packet: bytes, events: bytes) -> None:
+    def import_sealed(self, record: SealedRecord) -> None:
         """A request copied in as written (`db copy`): its files byte for byte, then the
         markers its creation would have left. The caller reindexes once at the end."""
         self.ensure()
+        rid = record.request_id
         for path, data in (
-            (self.request_path(request_id), packet),
-            (self.events_path(request_id), events),
+            (self.request_path(rid), record.packet),
+            (self.events_path(rid), record.events),
         ):
-            if not fsio.create_exclusive(path, data):
-                raise InputError(f"{path} already exists; nothing more was copied")
-        parsed = RequestPacket.model_validate_json(packet)
+            if data is None or not fsio.create_exclusive(path, data):
+                raise InputError(f"{path} cannot be copied in; nothing more was copied")
+        parsed = RequestPacket.model_validate_json(record.packet or b"")
         self._remember_markers(parsed)
-        self._remember_text(parsed.text, request_id)
+        self._remember_text(parsed.text, rid)
 
-    def sealed_events(self, request_id: str) -> bytes | None:
-        return fsio.read_bytes_or_none(self.events_dir / f"{request_id}.jsonl")
-
-    def sealed_packet(self, request_id: str) -> bytes | None:
-        return fsio.read_bytes_or_none(self.requests_dir / f"{request_id}.json")
+    def sealed_records(self, request_ids: Sequence[str]) -> Iterator[SealedRecord]:
+        for rid in request_ids:
+            packet = fsio.read_bytes_or_none(self.requests_dir / f"{rid}.json")
+            events = fsio.read_bytes_or_none(self.events_dir / f"{rid}.jsonl")
+            yield SealedRecord(request_id=rid, packet=packet, events=events)
 
     def sealed_index(self) -> tuple[dict[str, JsonValue] | None, list[Finding]]:
         if not self.index_path.exists():

@@ -7,7 +7,7 @@ database many machines share).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,21 +90,28 @@ class CheckpointStore(Protocol):
     def broken(self, exc: BaseException) -> OrchestrateError: ...
 
 
+@dataclass(frozen=True)
+class SealedRecord:
+    """One request as written: its packet's bytes and its chain's lines (None: missing)."""
+
+    request_id: str
+    packet: bytes | None
+    events: bytes | None
+
+
 class Sealed(Protocol):
     """The records as written, for `verify` and `db copy`: each chain's lines and each
     packet's bytes, which every backend keeps exactly as sealed."""
 
     def request_ids(self) -> list[str]: ...
 
-    def sealed_events(self, request_id: str) -> bytes | None: ...
-
-    def sealed_packet(self, request_id: str) -> bytes | None: ...
+    def sealed_records(self, request_ids: Sequence[str]) -> Iterator[SealedRecord]: ...
 
     def sealed_index(self) -> tuple[dict[str, JsonValue] | None, list[Finding]]: ...
 
     def orphans(self) -> list[Finding]: ...
 
-    def import_sealed(self, request_id: str, packet: bytes, events: bytes) -> None: ...
+    def import_sealed(self, record: SealedRecord) -> None: ...
 
 
 class LedgerRepository(Sealed, Protocol):

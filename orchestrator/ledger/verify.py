@@ -30,9 +30,8 @@ class Report(BaseModel):
         return not self.findings
 
 
-def _check_packet(ledger: Sealed, rid: str, events: list[LedgerEvent]) -> list[Finding]:
+def _check_packet(raw: bytes | None, rid: str, events: list[LedgerEvent]) -> list[Finding]:
     rel = f"requests/{rid}.json"
-    raw = ledger.sealed_packet(rid)
     if raw is None:
         return [Finding(file=rel, reason="request file missing")]
     try:
@@ -113,17 +112,17 @@ def verify(ledger: Sealed, only: list[str] | None = None) -> Report:
     rids = wanted if wanted is not None else ledger.request_ids()
     entries, index_findings = ledger.sealed_index()
     report.findings.extend(index_findings)
-    for rid in rids:
-        raw = ledger.sealed_events(rid)
+    for record in ledger.sealed_records(rids):
+        rid = record.request_id
         rel = f"events/{rid}.jsonl"
-        if raw is None:
+        if record.events is None:
             report.findings.append(Finding(file=rel, reason="unknown request (no events file)"))
             continue
-        events, findings = chain.walk(rel, raw)
+        events, findings = chain.walk(rel, record.events)
         report.requests += 1
         report.events += len(events)
         report.findings.extend(findings)
-        report.findings.extend(_check_packet(ledger, rid, events))
+        report.findings.extend(_check_packet(record.packet, rid, events))
         report.findings.extend(
             Finding(file=rel, line=i, reason=f"line names request {e.request_id}")
             for i, e in enumerate(events, start=1)
