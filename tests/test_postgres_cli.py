@@ -187,3 +187,42 @@ def test_db_upgrade_and_help_never_load_the_driver(tmp_path: Path, pg_url: str) 
             text=True, timeout=60,
         )  # fmt: skip
         assert "psycopg imported" not in done.stderr, done.stderr
+
+
+def _grants(role: str, database: str) -> str:
+    """The GRANT block docs/scale-out.md shows, for this role and database."""
+    text = (Path(__file__).parent.parent / "docs" / "scale-out.md").read_text()
+    block = text.split("```sql\n", 1)[1].split("```", 1)[0]
+    return block.replace("orchestrate_service", role).replace(
+        "DATABASE orchestrate", f'DATABASE "{database}"'
+    )
+
+
+@pytest.mark.slow
+def test_the_documented_least_privilege_role_runs_everything_but_edits(
+    tmp_path: Path, pg_url: str
+) -> None:
+    assert run(pg_url, "db", "upgrade", cwd=tmp_path).returncode == 0
+    role = f"orch_svc_{os.getpid()}_{int(time.time() * 1000) % 100000}"
+    database = pg_url.rsplit("/", 1)[1]
+    service_url = pg_url.replace("postgres@", f"{role}@")
+    with psycopg.connect(pg_url, autocommit=True) as owner:
+        owner.execute(_grants(role, database).encode())
+    try:
+        assert run(service_url, "submit", TEXTS[1], cwd=tmp_path).returncode == 0
+        queued = run(service_url, "submit", TEXTS[2], "--detach", cwd=tmp_path)
+        assert queued.returncode == 0, queued.stderr
+        drained = run(service_url, "worker", "--drain", cwd=tmp_path)
+        assert drained.returncode == 0, drained.stderr
+        assert run(service_url, "verify", cwd=tmp_path).returncode == 0
+        assert "CLOSED" in run(service_url, "list", cwd=tmp_path).stdout
+        with psycopg.connect(service_url, autocommit=True) as service:
+            for statement in ("UPDATE events SET action = 'X'", "DELETE FROM packets"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    service.execute(statement.encode())
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as owner:
+            owner.execute(f'DROP OWNED BY "{role}"'.encode())
+            owner.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          f"WHERE usename = '{role}'".encode())  # fmt: skip
+            owner.execute(f'DROP ROLE "{role}"'.encode())

@@ -1,13 +1,13 @@
-"""LangGraph checkpoints in the ledger's database (PostgresSaver), one connection per run
-slot. Its tables are LangGraph's own, set up (under a lock, so starting workers do not race)
-when a saver is first opened."""
+"""LangGraph checkpoints in the ledger's database (PostgresSaver), a small pool per run
+slot. Its tables are LangGraph's own: `db upgrade` sets them up, and so does the first saver
+opened on a database without them (under a lock, so starting workers do not race)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import psycopg
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
 from orchestrator.errors import OrchestrateError
 from orchestrator.ledger.postgres.connect import (
@@ -21,6 +21,7 @@ from orchestrator.run.checkpoints import CheckpointError
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
+    from langgraph.checkpoint.postgres import PostgresSaver
 
 
 class PostgresCheckpoints:
@@ -33,28 +34,35 @@ class PostgresCheckpoints:
         self.db.transact(lambda conn: conn.execute("SELECT 1").fetchone())
 
     def open_saver(self) -> BaseCheckpointSaver[str]:
+        """A saver on a small pool of its own: a connection that dropped is replaced on the
+        next checkpoint instead of failing the run."""
         from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg_pool import ConnectionPool
 
+        pool: ConnectionPool[psycopg.Connection[DictRow]] = ConnectionPool(
+            self.db.url,
+            min_size=1,
+            max_size=2,
+            kwargs={
+                "autocommit": True,
+                "prepare_threshold": 0,
+                "row_factory": dict_row,
+                "connect_timeout": CONNECT_TIMEOUT_S,
+            },
+            timeout=CONNECT_TIMEOUT_S * 2,
+            check=ConnectionPool.check_connection,
+            open=True,
+        )
+        saver = PostgresSaver(pool)
         try:
-            conn = psycopg.connect(
-                self.db.url,
-                autocommit=True,
-                prepare_threshold=0,
-                row_factory=dict_row,
-                connect_timeout=CONNECT_TIMEOUT_S,
-            )
-        except psycopg.Error as exc:
+            with pool.connection() as conn:
+                if _applied(conn) < len(saver.MIGRATIONS) - 1:
+                    _setup(conn, saver)
+        except psycopg.OperationalError as exc:
+            pool.close()
             raise unavailable(exc, self.db.url) from None
-        saver = PostgresSaver(conn)
-        key = advisory_key("schema", "checkpoints")
-        try:
-            conn.execute("SELECT pg_advisory_lock(%s)", (key,))
-            try:
-                saver.setup()
-            finally:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
         except psycopg.Error as exc:
-            conn.close()
+            pool.close()
             raise self.broken(exc) from None
         return saver
 
@@ -69,3 +77,23 @@ class PostgresCheckpoints:
             f"{self.label} are unreadable ({type(exc).__name__}: {describe(exc, self.db.url)}); "
             "nothing was written"
         )
+
+
+def _applied(conn: psycopg.Connection[DictRow]) -> int:
+    """LangGraph's newest applied checkpoint migration, -1 for none: a service role that
+    may not create tables never runs `setup` on a database `db upgrade` prepared."""
+    found = conn.execute("SELECT to_regclass('checkpoint_migrations') AS t").fetchone()
+    if found is None or found["t"] is None:
+        return -1
+    row = conn.execute("SELECT coalesce(max(v), -1) AS v FROM checkpoint_migrations").fetchone()
+    return int(row["v"]) if row is not None else -1
+
+
+def _setup(conn: psycopg.Connection[DictRow], saver: PostgresSaver) -> None:
+    """LangGraph's own migrations, one process at a time across machines."""
+    key = advisory_key("schema", "checkpoints")
+    conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+    try:
+        saver.setup()
+    finally:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))

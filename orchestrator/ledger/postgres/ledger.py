@@ -3,8 +3,8 @@
 - `packets` and `events` are INSERT-only (triggers refuse UPDATE, DELETE and TRUNCATE); each
   row keeps its record's bytes exactly as a file ledger writes them (`sealed`), so verify,
   `db copy` and the hash chain are the file ledger's, byte for byte.
-- A request's chain is extended under its packet row's lock (`FOR NO KEY UPDATE`) in the
-  transaction that inserts the events, so two writers on two machines never fork a chain.
+- A request's chain is extended under its lock (`pg_advisory_xact_lock`) in the transaction
+  that inserts the events, so two writers on two machines never fork a chain.
 - Ids come from a sequence: unique across machines without a lock.
 - `item_index` (what `list` reads) is written in the same transaction as the events that
   change it, so it is never behind; `reindex` still rebuilds it from the events.
@@ -227,10 +227,14 @@ class PostgresLedger:
         return self._head(conn, request_id)
 
     def _lock(self, conn: Conn, request_id: str) -> None:
+        """The request's chain lock until this transaction ends: an advisory lock, so the
+        service role needs no UPDATE right anywhere near the records (a row lock would)."""
         row = conn.execute(
-            "SELECT 1 FROM packets WHERE request_id = %s FOR NO KEY UPDATE", (request_id,)
+            "SELECT pg_advisory_xact_lock(%s), EXISTS "
+            "(SELECT 1 FROM packets WHERE request_id = %s)",
+            (advisory_key("chain", request_id), request_id),
         ).fetchone()
-        if row is None:
+        if row is None or not row[1]:
             raise NotFoundError(f"unknown request {request_id}")
 
     def _head(self, conn: Conn, request_id: str) -> Folding:
