@@ -226,3 +226,40 @@ def test_the_documented_least_privilege_role_runs_everything_but_edits(
             owner.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                           f"WHERE usename = '{role}'".encode())  # fmt: skip
             owner.execute(f'DROP ROLE "{role}"'.encode())
+
+
+@pytest.mark.slow
+def test_a_database_gone_mid_run_fails_in_one_line_and_the_item_resumes(
+    tmp_path: Path, pg_url: str
+) -> None:
+    (tmp_path / "orchestrate.toml").write_text(
+        "[runtimes.mock]\nlatency_ms = 700\n"
+        "[retry]\nmax_attempts = 3\nbase_delay_s = 0.05\nmax_delay_s = 0.2\n"
+    )
+    database = pg_url.rsplit("/", 1)[1]
+    proc = spawn(pg_url, "submit", TEXTS[2], cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        rids = open_pg(pg_url).request_ids()
+        if rids and "ROLE_STARTED" in _actions(pg_url, rids[0]):
+            break
+        time.sleep(0.05)
+    rid = open_pg(pg_url).request_ids()[0]
+    with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/test", autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS false'.encode())
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            (database,),
+        )
+        try:
+            _, err = proc.communicate(timeout=120)
+        finally:
+            admin.execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true'.encode())
+    assert proc.returncode == 3, err
+    assert err.count("\n") == 1 and "cannot reach the ledger database" in err, err
+    assert open_pg(pg_url).view(rid).state.value not in ("CLOSED", "BLOCKED")
+    resumed = run(pg_url, "resume", rid, cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert open_pg(pg_url).view(rid).state.value == "CLOSED"
+    assert all(n == 1 for n in _completed(pg_url, rid).values())
+    assert run(pg_url, "verify", cwd=tmp_path).returncode == 0
