@@ -114,12 +114,6 @@ class Database:
             ) from None
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
-    def close(self) -> None:
-        with self._lock:
-            if self._pool is not None:
-                self._pool.close()
-                self._pool = None
-
 
 _OPEN: dict[tuple[int, str], Database] = {}
 _OPEN_LOCK = threading.Lock()

@@ -186,7 +186,7 @@ class PostgresLedger:
             head = self._head(conn, request_id)
             if tried and tried[-1].events and head.head == tried[-1].events[-1].hash:
                 return tried[-1]  # committed, but the acknowledgement was lost
-            batch = self.append_in(conn, request_id, head, drafts, locked=True)
+            batch = self.append_in(conn, request_id, head, drafts)
             tried.append(batch)
             return batch
 
@@ -201,7 +201,6 @@ class PostgresLedger:
         request_id: str,
         head: Folding,
         drafts: Sequence[Draft],
-        locked: bool = False,
     ) -> sealing.Sealed:
         """Seal and insert inside the caller's transaction (the queue's claims use this);
         the caller holds the request's lock, or `head` is a chain this transaction began."""

@@ -19,7 +19,7 @@ from orchestrator.ledger.postgres.ledger import PostgresLedger, enqueue
 from orchestrator.ledger.repository import Draft, Held
 from orchestrator.queue.base import MAX_ATTEMPTS, Claim
 
-_CANDIDATES = 8  # rows looked at per claim: skips past items whose run lock is taken
+_CANDIDATES = 4  # rows locked per claim: enough to skip items whose run lock is taken
 
 _LAPSED = (
     "SELECT request_id, worker, attempt FROM queue_items "
