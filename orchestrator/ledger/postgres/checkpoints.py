@@ -4,6 +4,7 @@ opened on a database without them (under a lock, so starting workers do not race
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -18,6 +19,8 @@ from orchestrator.ledger.postgres.connect import (
 )
 from orchestrator.ledger.postgres.locks import advisory_key
 from orchestrator.run.checkpoints import CheckpointError
+
+_POLL_S = 0.05
 
 if TYPE_CHECKING:
     from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -90,10 +93,17 @@ def _applied(conn: psycopg.Connection[DictRow]) -> int:
 
 
 def _setup(conn: psycopg.Connection[DictRow], saver: PostgresSaver) -> None:
-    """LangGraph's own migrations, one process at a time across machines."""
+    """LangGraph's own migrations, one process at a time across machines. The lock is
+    polled, not waited on: a session blocked in `pg_advisory_lock` holds a snapshot, and
+    the migrations' CREATE INDEX CONCURRENTLY would wait for it — a deadlock."""
     key = advisory_key("schema", "checkpoints")
-    conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+    while True:
+        row = conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (key,)).fetchone()
+        if row is not None and row["got"]:
+            break
+        time.sleep(_POLL_S)
     try:
-        saver.setup()
+        if _applied(conn) < len(saver.MIGRATIONS) - 1:  # unless another process just did
+            saver.setup()
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", (key,))

@@ -17,8 +17,6 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from psycopg.rows import TupleRow
-from psycopg.types.json import Jsonb
 from pydantic import JsonValue, TypeAdapter, ValidationError
 
 from orchestrator.config import Config
@@ -27,11 +25,11 @@ from orchestrator.ledger import ids, sealing
 from orchestrator.ledger.canonical import canonical_bytes, sha256_hex
 from orchestrator.ledger.chain import Finding
 from orchestrator.ledger.events import Action, Details, Queued, RequestCreated
-from orchestrator.ledger.files import packet_sha256, parse_line
-from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold, index_entry
+from orchestrator.ledger.files import packet_sha256
+from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
-from orchestrator.ledger.postgres import schema
+from orchestrator.ledger.postgres import records, schema
 from orchestrator.ledger.postgres.connect import Conn, Database, connect, database
 from orchestrator.ledger.postgres.locks import PostgresRunLocks, advisory_key
 from orchestrator.ledger.repository import CheckpointStore, Created, Draft, SealedRecord
@@ -40,7 +38,6 @@ if TYPE_CHECKING:
     from orchestrator.config import QueueSection
     from orchestrator.queue.base import Queue
 
-_CHUNK = 500  # requests per query when reading or rebuilding many
 _INDEX = TypeAdapter(dict[str, ItemView])
 _NEWEST_BY = {
     column: "SELECT request_id FROM packets WHERE "
@@ -136,7 +133,7 @@ class PostgresLedger:
             rid = packet.request_id
             folding = self.append_in(conn, rid, Folding.of(rid, []), drafts).folding
             if any(isinstance(d, Queued) for d in then):
-                enqueue(conn, rid)
+                records.enqueue(conn, rid)
             return Created(packet=packet, created=True), folding
 
         result, folding = self.db.transact(step)
@@ -160,7 +157,7 @@ class PostgresLedger:
             idempotency_key=key,
         )
         stored = packet.stored()
-        insert_packet(conn, packet, canonical_bytes(stored) + b"\n")
+        records.insert_packet(conn, packet, canonical_bytes(stored) + b"\n")
         return packet, stored
 
     # -- appends ----------------------------------------------------------------
@@ -207,17 +204,9 @@ class PostgresLedger:
         batch = sealing.seal(request_id, head, drafts, lambda a: _check_first(request_id, a))
         if not batch.events:
             return batch
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO events (request_id, seq, action, hash, sealed) "
-                "VALUES (%s, %s, %s, %s, %s)",
-                [
-                    (request_id, e.seq, e.action.value, e.hash, line)
-                    for e, line in zip(batch.events, batch.lines, strict=True)
-                ],
-            )
+        records.insert_events(conn, batch.events, batch.lines)
         if any(e.action in INDEXED for e in batch.events):
-            put_index(conn, request_id, batch.folding.view())
+            records.put_index(conn, request_id, batch.folding.view())
         return batch
 
     def lock_and_head(self, conn: Conn, request_id: str) -> Folding:
@@ -248,7 +237,7 @@ class PostgresLedger:
             return cached
         folding = cached.copy()
         for (raw,) in rows:
-            folding.step(_parse(request_id, bytes(raw)))
+            folding.step(records.parse(request_id, bytes(raw)))
         self._heads[request_id] = folding
         return folding
 
@@ -289,7 +278,7 @@ class PostgresLedger:
         )
         if not rows:
             raise NotFoundError(f"unknown request {request_id}")
-        return [_parse(request_id, bytes(raw)) for (raw,) in rows]
+        return [records.parse(request_id, bytes(raw)) for (raw,) in rows]
 
     def view(self, request_id: str, upto: int | None = None) -> ItemView:
         return fold(request_id, self.read_events(request_id), upto)
@@ -339,7 +328,7 @@ class PostgresLedger:
         """Fold every chain again and rewrite its entry under its request's lock, a chunk
         of requests per transaction."""
         rids = self.request_ids()
-        for chunk in _chunks(rids):
+        for chunk in records.chunks(rids):
             self.db.transact(partial(self._refold, chunk=chunk))
         return len(rids)
 
@@ -353,9 +342,9 @@ class PostgresLedger:
         ).fetchall()
         chains: dict[str, list[LedgerEvent]] = {rid: [] for rid in chunk}
         for rid, raw in rows:
-            chains[str(rid)].append(_parse(str(rid), bytes(raw)))
+            chains[str(rid)].append(records.parse(str(rid), bytes(raw)))
         for rid, chain in chains.items():
-            put_index(conn, rid, fold(rid, chain))
+            records.put_index(conn, rid, fold(rid, chain))
 
     # -- the records as written, for verify and `db copy` -----------------------
     def import_sealed(self, record: SealedRecord) -> None:
@@ -366,20 +355,12 @@ class PostgresLedger:
             raise LedgerCorrupt(f"{rid} is incomplete; nothing more was copied")
         packet, parsed = record.packet, RequestPacket.model_validate_json(record.packet)
         lines = record.events.splitlines(keepends=True)
-        chain = [_parse(rid, line) for line in lines]
+        chain = [records.parse(rid, line) for line in lines]
 
         def step(conn: Conn) -> None:
-            insert_packet(conn, parsed, packet)
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO events (request_id, seq, action, hash, sealed) "
-                    "VALUES (%s, %s, %s, %s, %s)",
-                    [
-                        (rid, e.seq, e.action.value, e.hash, line)
-                        for e, line in zip(chain, lines, strict=True)
-                    ],
-                )
-            put_index(conn, rid, fold(rid, chain))
+            records.insert_packet(conn, parsed, packet)
+            records.insert_events(conn, chain, lines)
+            records.put_index(conn, rid, fold(rid, chain))
             conn.execute(
                 "SELECT setval('request_number', greatest(%s, "
                 "(SELECT last_value FROM request_number)))",
@@ -391,8 +372,8 @@ class PostgresLedger:
     def sealed_records(self, request_ids: Sequence[str]) -> Iterator[SealedRecord]:
         """In chunks, one query per chunk: verify reads 100,000 chains without 200,000
         round trips."""
-        for chunk in _chunks(request_ids):
-            rows = self.db.transact(partial(_sealed_rows, chunk=chunk))
+        for chunk in records.chunks(request_ids):
+            rows = self.db.transact(partial(records.sealed_rows, chunk=chunk))
             found = {str(r[0]): (bytes(r[1]), None if r[2] is None else bytes(r[2])) for r in rows}
             for rid in chunk:
                 packet, events = found.get(rid, (None, None))
@@ -417,68 +398,6 @@ class PostgresLedger:
         return [Finding(file=f"requests/{r[0]}.json", reason=reason) for r in rows]
 
 
-def _chunks(request_ids: Sequence[str]) -> Iterator[list[str]]:
-    for start in range(0, len(request_ids), _CHUNK):
-        yield list(request_ids[start : start + _CHUNK])
-
-
-def _sealed_rows(conn: Conn, chunk: list[str]) -> list[TupleRow]:
-    return conn.execute(
-        "SELECT p.request_id, p.sealed, "
-        "(SELECT string_agg(e.sealed, ''::bytea ORDER BY e.seq) FROM events e "
-        "WHERE e.request_id = p.request_id) "
-        "FROM packets p WHERE p.request_id = ANY(%s)",
-        (chunk,),
-    ).fetchall()
-
-
-def insert_packet(conn: Conn, packet: RequestPacket, sealed: bytes) -> None:
-    """A packet row with the columns its lookups use; `sealed` is the file's bytes."""
-    day, number = ids.sort_key(packet.request_id)
-    conn.execute(
-        "INSERT INTO packets (request_id, day, number, sealed, text_sha256, idempotency_key, "
-        "subject) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (
-            packet.request_id,
-            day,
-            number,
-            sealed,
-            sha256_hex(packet.text.encode()),
-            packet.idempotency_key,
-            packet.source.subject,
-        ),
-    )
-
-
-def put_index(conn: Conn, request_id: str, view: ItemView) -> None:
-    day, number = ids.sort_key(request_id)
-    conn.execute(
-        "INSERT INTO item_index (request_id, day, number, state, entry) "
-        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (request_id) DO UPDATE "
-        "SET state = EXCLUDED.state, entry = EXCLUDED.entry",
-        (request_id, day, number, view.state.value, Jsonb(index_entry(view))),
-    )
-
-
-def enqueue(conn: Conn, request_id: str) -> None:
-    """A waiting queue row (idempotent), in the caller's transaction."""
-    day, number = ids.sort_key(request_id)
-    conn.execute(
-        "INSERT INTO queue_items (request_id, day, number) VALUES (%s, %s, %s) "
-        "ON CONFLICT (request_id) DO NOTHING",
-        (request_id, day, number),
-    )
-
-
 def _check_first(request_id: str, action: Action) -> None:
     if action is not Action.REQUEST_CREATED:
         raise LedgerCorrupt(f"{request_id} has no REQUEST_CREATED event; run `orchestrate verify`")
-
-
-def _parse(request_id: str, raw: bytes) -> LedgerEvent:
-    try:
-        return parse_line(raw)
-    except ValidationError:
-        raise LedgerCorrupt(
-            f"{request_id} has an unreadable event; run `orchestrate verify`"
-        ) from None

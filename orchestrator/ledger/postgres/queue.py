@@ -15,7 +15,8 @@ from orchestrator.ledger.events import Claimed, LeaseExpired
 from orchestrator.ledger.lifecycle import TERMINAL, is_open
 from orchestrator.ledger.models import iso, utc_now
 from orchestrator.ledger.postgres.connect import Conn
-from orchestrator.ledger.postgres.ledger import PostgresLedger, enqueue
+from orchestrator.ledger.postgres.ledger import PostgresLedger
+from orchestrator.ledger.postgres.records import enqueue
 from orchestrator.ledger.repository import Draft, Held
 from orchestrator.queue.base import MAX_ATTEMPTS, Claim
 
