@@ -401,3 +401,9 @@ class PostgresLedger:
 def _check_first(request_id: str, action: Action) -> None:
     if action is not Action.REQUEST_CREATED:
         raise LedgerCorrupt(f"{request_id} has no REQUEST_CREATED event; run `orchestrate verify`")
+
+
+if TYPE_CHECKING:  # mypy checks that this ledger implements the whole interface
+    from orchestrator.ledger.repository import LedgerRepository
+
+    _implements: type[LedgerRepository] = PostgresLedger

@@ -10,6 +10,8 @@ its lock with it, and once its lease lapses another worker takes the item over
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from orchestrator.config import QueueSection
 from orchestrator.ledger.events import Claimed, LeaseExpired
 from orchestrator.ledger.lifecycle import TERMINAL, is_open
@@ -152,3 +154,10 @@ class PostgresQueue:
             return cur.rowcount
 
         return self.db.transact(step)
+
+
+if TYPE_CHECKING:  # mypy checks that both queues implement the worker's interface
+    from orchestrator.queue.base import Queue
+    from orchestrator.queue.files import FileQueue
+
+    _implements: tuple[type[Queue], ...] = (PostgresQueue, FileQueue)
