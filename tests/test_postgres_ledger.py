@@ -12,7 +12,7 @@ import pytest
 
 from orchestrator.config import load_config
 from orchestrator.errors import IllegalTransition, InputError, NotFoundError
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import FileLedger, urls
 from orchestrator.ledger import events as ev
 from orchestrator.ledger.backends import open_ledger
 from orchestrator.ledger.copying import copy_ledger
@@ -20,7 +20,7 @@ from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.models import Source
 from orchestrator.ledger.postgres.connect import LedgerUnavailable
 from orchestrator.ledger.postgres.ledger import PostgresLedger
-from orchestrator.ledger.postgres.schema import SchemaOutdated
+from orchestrator.ledger.postgres.schema import LATEST, SchemaOutdated, upgrade
 from orchestrator.ledger.verify import verify
 from tests.ledger_helpers import build_ledger, open_pg, spawn, summary
 
@@ -129,12 +129,16 @@ def test_copy_round_trip_keeps_every_chain_byte_identical(
     assert pg.create_request("after the copy", "new").packet.request_id not in rids
 
 
-def test_an_older_schema_is_refused_naming_db_upgrade(pg_url: str) -> None:
+def test_an_older_schema_is_refused_naming_db_upgrade_which_fixes_it(pg_url: str) -> None:
     _sql(pg_url, "CREATE TABLE schema_version (version integer PRIMARY KEY)")
     _sql(pg_url, "INSERT INTO schema_version VALUES (0)")
     with pytest.raises(SchemaOutdated, match="orchestrate db upgrade") as caught:
         open_pg(pg_url)
     assert caught.value.exit_code == 2
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        assert upgrade(conn) == (0, LATEST)
+        assert upgrade(conn) == (LATEST, LATEST)  # again: nothing to do
+    assert open_pg(pg_url).create_request("after the upgrade", "ok").created
 
 
 def test_an_unreachable_database_is_one_line_without_the_password() -> None:
@@ -192,3 +196,11 @@ def test_sigkill_mid_appends_leaves_a_whole_chain(tmp_path: Path, pg_url: str) -
         ledger.append(rid, "test", ev.Handoff(from_="test"))
     ledger.transition(rid, State.ACCEPTED, "test")
     assert verify(ledger).ok
+
+
+def test_urls_are_redacted_and_repaired() -> None:
+    assert urls.redact("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db"
+    assert urls.redact("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert urls.scrub("FATAL for pw here", "postgresql://u:pw@h/db") == "FATAL for *** here"
+    assert urls.from_flag(str(Path("postgresql://u@h:5432/db"))) == "postgresql://u@h:5432/db"
+    assert urls.scheme_of("./coordination") is None

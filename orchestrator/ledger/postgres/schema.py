@@ -14,11 +14,14 @@ from orchestrator.ledger.postgres.connect import Conn
 # Serialises `db upgrade` and first-use setup across machines (any constant would do).
 _MIGRATION_LOCK = int.from_bytes(sha256_hex(b"orchestrate:schema").encode()[:8], "big") >> 1
 
-_V1 = """
-CREATE TABLE schema_version (
+_VERSIONS = """
+CREATE TABLE IF NOT EXISTS schema_version (
   version integer PRIMARY KEY,
   applied_at timestamptz NOT NULL DEFAULT now()
-);
+)
+"""
+
+_V1 = """
 CREATE SEQUENCE request_number AS bigint MINVALUE 1 MAXVALUE 999999999;
 CREATE TABLE packets (
   request_id text PRIMARY KEY,
@@ -110,6 +113,7 @@ def upgrade(conn: Conn) -> tuple[int, int]:
                 "the database holds ledger tables without a schema_version: not set up by "
                 "orchestrate; use an empty database"
             )
+        conn.execute(_VERSIONS.encode())
         current = start or 0
         for version, ddl in MIGRATIONS:
             if version > current:
