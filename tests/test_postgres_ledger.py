@@ -204,3 +204,21 @@ def test_urls_are_redacted_and_repaired() -> None:
     assert urls.scrub("FATAL for pw here", "postgresql://u:pw@h/db") == "FATAL for *** here"
     assert urls.from_flag(str(Path("postgresql://u@h:5432/db"))) == "postgresql://u@h:5432/db"
     assert urls.scheme_of("./coordination") is None
+
+
+def test_a_run_lock_whose_connection_dropped_is_taken_again(pg_url: str) -> None:
+    ledger = open_pg(pg_url)
+    assert isinstance(ledger, PostgresLedger)
+    rid = ledger.create_request("long run", "lock").packet.request_id
+    held = ledger.run_locks.try_take(rid)
+    assert held is not None and ledger.run_locks.is_running(rid)
+    assert ledger.run_locks.try_take(rid) is None  # one holder at a time, even in-process
+    _sql(
+        pg_url,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    assert not ledger.run_locks.is_running(rid)  # the server let it go with the connection
+    assert held.revive(pg_url) and ledger.run_locks.is_running(rid)
+    held.release()
+    assert not ledger.run_locks.is_running(rid)

@@ -16,7 +16,13 @@ import psycopg
 
 from orchestrator.ledger.events import Action
 from orchestrator.ledger.models import LedgerEvent
-from orchestrator.ledger.postgres.connect import Conn, Database, connect, unavailable
+from orchestrator.ledger.postgres.connect import (
+    Conn,
+    Database,
+    LedgerUnavailable,
+    connect,
+    unavailable,
+)
 from orchestrator.ledger.runlock import WAIT_S, Busy
 
 _POLL_S = 0.05
@@ -35,6 +41,28 @@ class PostgresHeld:
     def __init__(self, conn: Conn, key: int) -> None:
         self._conn: Conn | None = conn
         self._key = key
+
+    def revive(self, url: str) -> bool:
+        """After the server dropped this lock's connection (a restart, a failover), take the
+        lock again on a new one; False if another process got it first, or the server is
+        still away (the heartbeat tries again)."""
+        if self._conn is None:
+            return True
+        try:
+            self._conn.execute("SELECT 1")
+            return True
+        except psycopg.Error:
+            self._conn.close()  # a dropped connection is only noticed when used
+        try:
+            conn = connect(url)
+        except LedgerUnavailable:
+            return False
+        row = conn.execute("SELECT pg_try_advisory_lock(%s)", (self._key,)).fetchone()
+        if row is None or not row[0]:
+            conn.close()
+            return False
+        self._conn = conn
+        return True
 
     def release(self) -> None:
         conn, self._conn = self._conn, None

@@ -16,8 +16,9 @@ from orchestrator.config import QueueSection
 from orchestrator.ledger.events import Claimed, LeaseExpired
 from orchestrator.ledger.lifecycle import TERMINAL, is_open
 from orchestrator.ledger.models import iso, utc_now
-from orchestrator.ledger.postgres.connect import Conn
+from orchestrator.ledger.postgres.connect import Conn, LedgerUnavailable
 from orchestrator.ledger.postgres.ledger import PostgresLedger
+from orchestrator.ledger.postgres.locks import PostgresHeld
 from orchestrator.ledger.postgres.records import enqueue
 from orchestrator.ledger.repository import Draft, Held
 from orchestrator.queue.base import MAX_ATTEMPTS, Claim
@@ -102,13 +103,21 @@ class PostgresQueue:
         return Claim(rid, worker, attempt + 1, held)
 
     def renew(self, claim: Claim) -> None:
-        self.db.transact(
-            lambda conn: conn.execute(
-                "UPDATE queue_items SET lease_until = now() + make_interval(secs => %s) "
-                "WHERE request_id = %s AND worker = %s",
-                (self.settings.lease_s, claim.request_id, claim.worker),
+        """Extend the lease, first taking the run lock again if the server dropped its
+        connection. A database away for a beat is no error: the lease has two more beats
+        of slack, and the heartbeat must outlive the outage."""
+        if isinstance(claim.held, PostgresHeld) and not claim.held.revive(self.db.url):
+            return  # not ours to extend: let the lease lapse
+        try:
+            self.db.transact(
+                lambda conn: conn.execute(
+                    "UPDATE queue_items SET lease_until = now() + make_interval(secs => %s) "
+                    "WHERE request_id = %s AND worker = %s",
+                    (self.settings.lease_s, claim.request_id, claim.worker),
+                )
             )
-        )
+        except LedgerUnavailable:
+            return
 
     def release(self, claim: Claim, keep_lease: bool = False) -> None:
         """The run ended: drop its row. After a failure the lease stays, so the item is
