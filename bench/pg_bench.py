@@ -9,8 +9,8 @@ dropped after) and prints one block; `--markdown` also writes them to a file.
   excluded), and wall time including it;
 - verify events/s at 10k and 100k events, and `list` (the index read, and the command) at
   100,000 requests; generated rows are bulk-loaded with COPY from the ledger's own sealing;
-- takeover: a worker SIGKILLed mid-role, the time until another worker's LEASE_EXPIRED and
-  until the item is CLOSED.
+- takeover: a worker SIGKILLed mid-role (mock latency 3 s, so it is), the time until an
+  idle second worker's LEASE_EXPIRED and until the item is CLOSED.
 
     python bench/pg_bench.py                        # everything, default server
     python bench/pg_bench.py --only appends workers --markdown out.md
@@ -31,6 +31,8 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -69,15 +71,17 @@ def ledger_at(url: str) -> LedgerRepository:
 
 
 # -- appends ---------------------------------------------------------------------------------
-def _appender(url: str, rid: str, n: int, go: float) -> None:
+def _appender(url: str, rid: str, n: int, ready: Barrier, ends: Queue[float]) -> None:
     ledger = ledger_at(url)
-    while time.time() < go:
-        time.sleep(0.001)
+    ledger.append(rid, "bench", ev.Handoff(from_="bench", round=0))  # connected and warm
+    ready.wait()
     for k in range(n):
         ledger.append(rid, "bench", ev.Handoff(from_="bench", round=k + 1))
+    ends.put(time.perf_counter())
 
 
 def _append_rate(url: str, procs: int, n: int, hot: bool) -> float:
+    """Events/s from the moment every process is connected and warm to the last append."""
     ledger = ledger_at(url)
     shared = ledger.create_request("hot chain", "hot").packet.request_id
     rids = [
@@ -85,15 +89,17 @@ def _append_rate(url: str, procs: int, n: int, hot: bool) -> float:
         for p in range(procs)
     ]
     ctx = multiprocessing.get_context("spawn")
-    go = time.time() + 3.0  # every process connected and waiting
-    workers = [ctx.Process(target=_appender, args=(url, rid, n, go)) for rid in rids]
+    ready, ends = ctx.Barrier(procs + 1), ctx.Queue()
+    workers = [ctx.Process(target=_appender, args=(url, rid, n, ready, ends)) for rid in rids]
     for w in workers:
         w.start()
+    ready.wait()
+    start = time.perf_counter()
+    finished = [ends.get(timeout=600) for _ in workers]
     for w in workers:
         w.join()
-    elapsed = time.time() - go
     assert verify(ledger).ok
-    return procs * n / elapsed
+    return procs * n / (max(finished) - start)
 
 
 def appends(admin: str, n: int) -> list[str]:
@@ -148,13 +154,13 @@ def _drain(url: str, items: int, workers: int, latency_ms: int) -> tuple[float, 
     return items / (last - first), items / wall
 
 
-def workers(admin: str, items_slow: int, items_fast: int) -> list[str]:
+def workers(admin: str, items_slow: int, items_fast: int, counts: list[int]) -> list[str]:
     out = [
         "| mock latency_ms | workers | items | items/s (claim→last event) | items/s (wall) |",
         "|---:|---:|---:|---:|---:|",
     ]
     for latency, items in ((300, items_slow), (0, items_fast)):
-        for count in (1, 2, 4):
+        for count in counts:
             with scratch(admin) as url:
                 busy, wall = _drain(url, items, count, latency)
             out.append(f"| {latency} | {count} | {items} | {busy:.2f} | {wall:.2f} |")
@@ -168,58 +174,52 @@ def _generate(url: str, requests: int, per_request: int) -> int:
     ledger_at(url)  # sets up the schema
     day = ids.day_of(utc_now())
     kinds = ("bug", "feature", "incident")
+    packet_rows: list[tuple[object, ...]] = []
+    event_rows: list[tuple[object, ...]] = []
+    index_rows: list[tuple[object, ...]] = []
+    for r in range(1, requests + 1):
+        rid = ids.format_id(day, r)
+        packet = RequestPacket(
+            request_id=rid, created_at=iso(utc_now()), title=f"request {r}", text=TEXT
+        )
+        stored = packet.stored()
+        packet_rows.append(
+            (rid, day, r, canonical_bytes(stored) + b"\n", sha256_hex(TEXT.encode()))
+        )
+        created = ev.RequestCreated(
+            title=packet.title, source="cli", packet_sha256=packet_sha256(stored)
+        )
+        triaged = ev.Triaged(
+            kind=kinds[r % 3], severity="high", priority="P2", confidence=0.9, route=["dev"]
+        )
+        script: list[ev.Details] = [created, triaged]
+        script += [ev.Handoff(from_="dev", round=k) for k in range(per_request - 2)]
+        prev, chain = GENESIS, []
+        for seq, details in enumerate(script, start=1):
+            body = {
+                "seq": seq,
+                "ts": iso(utc_now()),
+                "request_id": rid,
+                "actor": "bench",
+                "action": str(type(details).action),
+                "details": ev.dump(details),
+                "prev": prev,
+            }
+            digest, line = sealed_line(body)
+            event_rows.append((rid, seq, body["action"], digest, line))
+            chain.append(LedgerEvent.model_validate({**body, "hash": digest}))
+            prev = digest
+        view = fold(rid, chain)
+        index_rows.append((rid, day, r, view.state.value, json.dumps(index_entry(view))))
     with psycopg.connect(url) as conn:
-        with (
-            conn.cursor().copy(
-                "COPY packets (request_id, day, number, sealed, text_sha256) FROM STDIN"
-            ) as packets,
-            conn.cursor().copy(
-                "COPY events (request_id, seq, action, hash, sealed) FROM STDIN"
-            ) as events,
+        for sql, rows in (
+            ("COPY packets (request_id, day, number, sealed, text_sha256) FROM STDIN", packet_rows),
+            ("COPY events (request_id, seq, action, hash, sealed) FROM STDIN", event_rows),
+            ("COPY item_index (request_id, day, number, state, entry) FROM STDIN", index_rows),
         ):
-            entries = []
-            for r in range(1, requests + 1):
-                rid = ids.format_id(day, r)
-                packet = RequestPacket(
-                    request_id=rid, created_at=iso(utc_now()), title=f"request {r}", text=TEXT
-                )
-                stored = packet.stored()
-                packets.write_row(
-                    (rid, day, r, canonical_bytes(stored) + b"\n", sha256_hex(TEXT.encode()))
-                )
-                created = ev.RequestCreated(
-                    title=packet.title, source="cli", packet_sha256=packet_sha256(stored)
-                )
-                script: list[ev.Details] = [
-                    created,
-                    ev.Triaged(
-                        kind=kinds[r % 3],
-                        severity="high",
-                        priority="P2",
-                        confidence=0.9,
-                        route=["dev", "test"],
-                    ),
-                ]
-                script += [ev.Handoff(from_="dev", round=k) for k in range(per_request - 2)]
-                prev, chain = GENESIS, []
-                for seq, details in enumerate(script, start=1):
-                    body = {
-                        "seq": seq, "ts": iso(utc_now()), "request_id": rid, "actor": "bench",
-                        "action": type(details).action, "details": ev.dump(details),
-                        "prev": prev,
-                    }  # fmt: skip
-                    digest, line = sealed_line(body)
-                    events.write_row((rid, seq, str(type(details).action), digest, line))
-                    chain.append(LedgerEvent.model_validate({**body, "hash": digest}))
-                    prev = digest
-                entries.append((rid, day, r, fold(rid, chain)))
-        with (
-            conn.cursor().copy(
-                "COPY item_index (request_id, day, number, state, entry) FROM STDIN"
-            ) as index,
-        ):
-            for rid, d, number, view in entries:
-                index.write_row((rid, d, number, view.state.value, json.dumps(index_entry(view))))
+            with conn.cursor().copy(sql.encode()) as copy:
+                for row in rows:
+                    copy.write_row(row)
         conn.execute("SELECT setval('request_number', %s)", (requests,))
     return requests * per_request
 
@@ -271,7 +271,7 @@ def listing(admin: str, requests: int, runs: int) -> list[str]:
 def takeover(admin: str, lease_s: float) -> list[str]:
     with scratch(admin) as url, tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "orchestrate.toml").write_text(
-            f"[runtimes.mock]\nlatency_ms = 600\n[queue]\nlease_s = {lease_s}\npoll_s = 0.1\n"
+            f"[runtimes.mock]\nlatency_ms = 3000\n[queue]\nlease_s = {lease_s}\npoll_s = 0.1\n"
         )
         config = Config(ledger=LedgerSection(url=url, path=Path(tmp) / "local"))
         with Orchestrator(config) as orch:
@@ -288,7 +288,7 @@ def takeover(admin: str, lease_s: float) -> list[str]:
         while "ROLE_STARTED" not in [e.action.value for e in ledger.read_events(rid)]:
             time.sleep(0.02)
         second = spawn()
-        time.sleep(3.0)  # the second worker is up and polling
+        time.sleep(2.5)  # the second worker is up and polling; the first is mid-role (3 s)
         killed = time.time()
         first.send_signal(signal.SIGKILL)
         first.wait()
@@ -315,6 +315,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--appends", type=int, default=500, help="events per process")
     parser.add_argument("--items-slow", type=int, default=16)
     parser.add_argument("--items-fast", type=int, default=40)
+    parser.add_argument("--worker-counts", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--list-requests", type=int, default=100_000)
     parser.add_argument("--lease-s", type=float, default=3.0)
@@ -323,7 +324,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sections: dict[str, tuple[str, Callable[[], list[str]]]] = {
         "appends": ("Appends", lambda: appends(args.url, args.appends)),
-        "workers": ("Workers", lambda: workers(args.url, args.items_slow, args.items_fast)),
+        "workers": (
+            "Workers",
+            lambda: workers(args.url, args.items_slow, args.items_fast, args.worker_counts),
+        ),
         "verify": ("verify", lambda: verifying(args.url, args.sizes, args.runs)),
         "list": ("list", lambda: listing(args.url, args.list_requests, args.runs)),
         "takeover": ("Takeover of a SIGKILLed worker", lambda: takeover(args.url, args.lease_s)),
