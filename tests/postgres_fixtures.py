@@ -11,9 +11,13 @@ import os
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+
+if TYPE_CHECKING:  # imported lazily: without the postgres extra these tests skip
+    import psycopg
 
 ADMIN_URL = os.environ.get(
     "ORCHESTRATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -26,7 +30,7 @@ def _unreachable(reason: str) -> None:
     pytest.skip(f"PostgreSQL unreachable ({reason}); set ORCHESTRATE_TEST_POSTGRES=required")
 
 
-def _admin() -> object:
+def _admin() -> psycopg.Connection[tuple[object, ...]]:
     try:
         import psycopg
     except ImportError as exc:  # the postgres extra is not installed
@@ -47,10 +51,7 @@ def url_of(database: str) -> str:
 @pytest.fixture
 def make_database() -> Iterator[Callable[[], str]]:
     """Databases made on demand (a copy test needs two), all dropped after the test."""
-    import psycopg
-
     admin = _admin()
-    assert isinstance(admin, psycopg.Connection)
     made: list[str] = []
 
     def make() -> str:
