@@ -91,7 +91,8 @@ class Filters(BaseModel):
 
 def listed(store: LedgerRepository, filters: Filters) -> list[ItemView]:
     """The index, newest first, narrowed by `filters`."""
-    views = sorted(store.index().values(), key=lambda v: ids.sort_key(v.request_id), reverse=True)
+    narrowed = store.index(filters.state, filters.kind).values()
+    views = sorted(narrowed, key=lambda v: ids.sort_key(v.request_id), reverse=True)
     return [v for v in views if filters.keeps(v)]
 
 

@@ -469,9 +469,18 @@ class FileLedger:
         return sorted(found, key=ids.sort_key)
 
     # -- the derived index ------------------------------------------------------
-    def index(self) -> dict[str, ItemView]:
-        """The read model, summaries only (`completed` is empty: `view()` folds it); rebuilt in
-        memory if missing or unreadable (never trusted blindly)."""
+    def index(self, state: State | None = None, kind: str | None = None) -> dict[str, ItemView]:
+        """The read model, summaries only (`completed` is empty: `view()` folds it), narrowed
+        to one state and kind if given; rebuilt in memory if missing or unreadable (never
+        trusted blindly)."""
+        views = self._index_views()
+        return {
+            rid: v
+            for rid, v in views.items()
+            if (state is None or v.state is state) and (kind is None or v.kind == kind)
+        }
+
+    def _index_views(self) -> dict[str, ItemView]:
         entries = self.index_store.entries()
         if entries is not None:
             try:
