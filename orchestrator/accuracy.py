@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field, computed_field
 
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 from orchestrator.ledger.events import Action, TriageCorrected, Triaged
 from orchestrator.ledger.models import LedgerEvent
 
@@ -75,7 +75,7 @@ def _count(report: AccuracyReport, events: list[LedgerEvent]) -> None:
         row[final] = row.get(final, 0) + 1
 
 
-def measure(ledger: FileLedger, since: date | None = None) -> AccuracyReport:
+def measure(ledger: LedgerRepository, since: date | None = None) -> AccuracyReport:
     report = AccuracyReport(since=since)
     for rid in sorted(ledger.index()):
         _count(report, ledger.read_events(rid))

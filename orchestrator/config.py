@@ -20,6 +20,7 @@ from adapters.github.settings import GitHubSettings
 from adapters.policy import RetryPolicy
 from orchestrator.accounting import ModelPrice
 from orchestrator.errors import InputError
+from orchestrator.ledger import urls
 from orchestrator.run.routing import DEFAULT_MATRIX, RouteSpec
 from roles.registry import ROLE_NAMES, ROLES
 from roles.triage import Severity
@@ -29,8 +30,18 @@ RawTable = dict[str, Any]  # TOML as parsed, before the models validate it
 
 
 class LedgerSection(BaseModel):
+    """`[ledger]`: a directory (`path`), or a shared database (`url`, which wins)."""
+
     model_config = ConfigDict(extra="forbid")
     path: Path = Path("coordination")
+    url: str | None = Field(default=None, description="postgresql://… selects PostgreSQL")
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, url: str | None) -> str | None:
+        if url is not None and not urls.is_postgres(url):
+            raise ValueError(f"unsupported ledger URL {urls.redact(url)!r} (postgresql://…)")
+        return url
 
 
 class RoutingSection(BaseModel):
@@ -254,7 +265,7 @@ def _require_tables(raw: RawTable, origin: str) -> None:
 def _env_layer(raw: RawTable, env: Mapping[str, str]) -> RawTable:
     layered = dict(raw)
     if env.get("ORCHESTRATE_LEDGER"):
-        layered["ledger"] = {**layered.get("ledger", {}), "path": env["ORCHESTRATE_LEDGER"]}
+        layered["ledger"] = _ledger_layer(layered, env["ORCHESTRATE_LEDGER"])
     if env.get("ORCHESTRATE_MAX_REVIEW_ROUNDS"):
         routing = {**layered.get("routing", {})}
         routing["max_review_rounds"] = env["ORCHESTRATE_MAX_REVIEW_ROUNDS"]
@@ -265,6 +276,14 @@ def _env_layer(raw: RawTable, env: Mapping[str, str]) -> RawTable:
         roles = _apply_roles(roles, parse_assignments(items, "ORCHESTRATE_RUNTIME"))
     layered["roles"] = roles
     return layered
+
+
+def _ledger_layer(layered: RawTable, location: str) -> RawTable:
+    """A directory sets `path` (and drops a file's `url`); a database URL sets `url`."""
+    table = {k: v for k, v in layered.get("ledger", {}).items() if k != "url"}
+    if urls.scheme_of(location) is not None:
+        return {**table, "url": location}
+    return {**table, "path": location}
 
 
 def _invalid(exc: ValidationError, origin: str, prefix: tuple[str | int, ...] = ()) -> InputError:
@@ -331,7 +350,7 @@ def load_config(
         layered.get("roles", {}), parse_assignments(runtime_flags, "--runtime")
     )
     if ledger is not None:
-        layered["ledger"] = {**layered.get("ledger", {}), "path": str(ledger)}
+        layered["ledger"] = _ledger_layer(layered, urls.from_flag(str(ledger)))
     runtimes = _runtime_settings(layered.pop("runtimes", {}), origin)
     try:
         config = Config.model_validate(layered)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from orchestrator.accounting import CostLine, total
 from orchestrator.config import Config
 from orchestrator.errors import InputError, NotFoundError
-from orchestrator.ledger import FileLedger, ItemView, fold, ids, runlock
+from orchestrator.ledger import ItemView, LedgerRepository, fold, ids, runlock
 from orchestrator.ledger.lifecycle import State, is_open
 from orchestrator.ledger.models import LedgerEvent, RequestPacket
 from orchestrator.ledger.verify import verify
@@ -96,13 +96,14 @@ class Filters(BaseModel):
         return True
 
 
-def listed(store: FileLedger, filters: Filters) -> list[ItemView]:
+def listed(store: LedgerRepository, filters: Filters) -> list[ItemView]:
     """The index, newest first, narrowed by `filters`."""
-    views = sorted(store.index().values(), key=lambda v: ids.sort_key(v.request_id), reverse=True)
+    narrowed = store.index(filters.state, filters.kind).values()
+    views = sorted(narrowed, key=lambda v: ids.sort_key(v.request_id), reverse=True)
     return [v for v in views if filters.keeps(v)]
 
 
-def require_known(store: FileLedger, request_id: str) -> str:
+def require_known(store: LedgerRepository, request_id: str) -> str:
     """A valid id (else InputError) of a request with a history (else NotFoundError)."""
     ids.validate(request_id)
     if not store.has_events(request_id):
@@ -110,7 +111,7 @@ def require_known(store: FileLedger, request_id: str) -> str:
     return request_id
 
 
-def status_of(store: FileLedger, view: ItemView, at: int | None) -> str:
+def status_of(store: LedgerRepository, view: ItemView, at: int | None) -> str:
     """The state, or for an open item whether some process runs it now."""
     if at is not None or not is_open(view.state):
         return view.state.value
@@ -120,7 +121,11 @@ def status_of(store: FileLedger, view: ItemView, at: int | None) -> str:
 
 
 def show(
-    store: FileLedger, config: Config, request_id: str, at: int | None = None, at_name: str = "at"
+    store: LedgerRepository,
+    config: Config,
+    request_id: str,
+    at: int | None = None,
+    at_name: str = "at",
 ) -> ShowPayload:
     """One item as it stands (or stood after event `at`), priced and verified; `at_name` is
     what the user called `at` (`--at`, `?at=`), for the error."""
@@ -133,7 +138,7 @@ def show(
 
 
 def payload_of(
-    store: FileLedger,
+    store: LedgerRepository,
     config: Config,
     packet: RequestPacket,
     events: Sequence[LedgerEvent],

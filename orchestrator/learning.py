@@ -24,7 +24,7 @@ from adapters.mock.classifier.provenance import DataFile
 from adapters.mock.classifier.schema import KINDS, Example
 from adapters.mock.classifier.train import cross_validate, fit
 from orchestrator.errors import InputError, NotFoundError
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 from orchestrator.ledger.events import Action, TriageCorrected
 
 MODEL_NAME = "triage.model"
@@ -62,7 +62,7 @@ class TrainReport(BaseModel):
         return self.after.macro_f1 - self.before.macro_f1
 
 
-def corrections(ledger: FileLedger) -> list[Example]:
+def corrections(ledger: LedgerRepository) -> list[Example]:
     """Each corrected item's text, labelled with the kind of its last correction."""
     out = []
     for rid in sorted(ledger.index()):
@@ -93,7 +93,7 @@ def read_data(path: Path) -> tuple[list[Example], DataFile]:
     return examples, DataFile(path=str(path), sha256=digest, examples=len(examples))
 
 
-def default_out(ledger: FileLedger) -> Path:
+def default_out(ledger: LedgerRepository) -> Path:
     return ledger.root / MODEL_NAME
 
 
@@ -117,7 +117,7 @@ def _score(model: Model, examples: Sequence[Example], predicted: Sequence[str]) 
 
 
 def train(
-    ledger: FileLedger,
+    ledger: LedgerRepository,
     out: Path,
     *,
     from_ledger: bool,

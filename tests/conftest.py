@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 
 from orchestrator.cli.app import app
 
+pytest_plugins = ["tests.postgres_fixtures"]  # pg_url, make_database, location
+
 _SCRUBBED = (
     "ORCHESTRATE_LEDGER",
     "ORCHESTRATE_CONFIG",

@@ -14,13 +14,26 @@ import time
 from pathlib import Path
 
 from adapters.base import Usage
+from orchestrator.config import Config, LedgerSection
 from orchestrator.errors import IllegalTransition
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import FileLedger, LedgerRepository
 from orchestrator.ledger import events as ev
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.verify import Finding, Report
 
 HELPER = Path(__file__).resolve()
+
+
+def open_pg(url: str, local: Path | None = None) -> LedgerRepository:
+    from orchestrator.ledger.backends import open_ledger
+
+    section = LedgerSection(url=url, path=local or Path("coordination"))
+    return open_ledger(Config(ledger=section))
+
+
+def open_at(location: str) -> LedgerRepository:
+    """The ledger at a directory or a URL, as a command would open it."""
+    return open_pg(location) if location.startswith("postgresql://") else FileLedger(location)
 
 
 def build_ledger(root: Path, requests: int = 3) -> tuple[FileLedger, list[str]]:
@@ -86,7 +99,7 @@ def _wait_for(go: Path, deadline: float = 30.0) -> None:
 
 def _mixed_worker(root: str, worker: str, creates: str, shared: str, go: str) -> None:
     """Create requests and append to them, race the others on shared requests, report ids."""
-    ledger = FileLedger(root)
+    ledger = open_at(root)
     shared_ids = json.loads(Path(shared).read_text())
     _wait_for(Path(go))
     created: list[str] = []
@@ -111,7 +124,7 @@ def _mixed_worker(root: str, worker: str, creates: str, shared: str, go: str) ->
 
 def _append_loop(root: str, rid: str, ready: str) -> None:
     """Append as fast as possible until killed; `ready` appears once appends are under way."""
-    ledger = FileLedger(root)
+    ledger = open_at(root)
     n = 0
     while True:
         ledger.append(rid, "looper", ev.RuntimeRetry(attempt=n + 1, error="x" * (n % 300)))
@@ -122,7 +135,7 @@ def _append_loop(root: str, rid: str, ready: str) -> None:
 
 def _reindex_loop(root: str, go: str, stop: str) -> None:
     """Rebuild the index over and over while others append: it must never lose their updates."""
-    ledger = FileLedger(root)
+    ledger = open_at(root)
     _wait_for(Path(go))
     rounds = 0
     while not Path(stop).exists():

@@ -200,7 +200,7 @@ def test_the_readme_carries_the_exit_code_table():
 def test_help_reads_cleanly(command):
     from typer.testing import CliRunner
 
-    result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "100"})
+    result = CliRunner().invoke(app, [*command.split(), "--help"], env={"COLUMNS": "100"})
     text = result.output
     assert result.exit_code == 0
     usage = text.splitlines()[0]

@@ -12,25 +12,24 @@ from orchestrator.ledger import FileLedger, ids
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.models import utc_now
 from orchestrator.ledger.verify import verify
-from tests.ledger_helpers import spawn, summary
+from tests.ledger_helpers import open_at, spawn, summary
 
 WORKERS = 5
 CREATES = 24  # per worker; each create also makes 2 appends and some make a transition
 
 
 @pytest.mark.slow
-def test_concurrent_writers_keep_ids_unique_and_chains_whole(tmp_path: Path) -> None:
-    """Five writers and a process rebuilding the index throughout."""
-    root = tmp_path / "coordination"
-    ledger = FileLedger(root)
+def test_concurrent_writers_keep_ids_unique_and_chains_whole(tmp_path: Path, location: str) -> None:
+    """Five writers and a process rebuilding the index throughout, on either backend."""
+    ledger = open_at(location)
     shared = [ledger.create_request(f"shared {n}", f"s{n}").packet.request_id for n in range(6)]
     (tmp_path / "shared.json").write_text(json.dumps(shared))
     go = tmp_path / "go"
     procs = [
-        spawn("mixed", str(root), str(w), str(CREATES), str(tmp_path / "shared.json"), str(go))
+        spawn("mixed", location, str(w), str(CREATES), str(tmp_path / "shared.json"), str(go))
         for w in range(WORKERS)
     ]
-    reindexer = spawn("reindex", str(root), str(go), str(tmp_path / "stop"))
+    reindexer = spawn("reindex", location, str(go), str(tmp_path / "stop"))
     go.touch()
     results = []
     for proc in procs:

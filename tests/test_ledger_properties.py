@@ -18,7 +18,7 @@ from orchestrator.ledger import events as ev
 from orchestrator.ledger.canonical import canonical_bytes, event_hash
 from orchestrator.ledger.events import Action
 from orchestrator.ledger.verify import verify
-from tests.ledger_helpers import build_ledger, lines_of, write_lines
+from tests.ledger_helpers import build_ledger, lines_of, open_pg, write_lines
 
 scalars = (
     st.none()
@@ -202,3 +202,19 @@ def test_any_deletion_is_found(
     lines = lines_of(path)
     write_lines(path, [line for i, line in enumerate(lines) if i not in dropped])
     assert not verify(ledger).ok
+
+
+@SETTINGS
+@given(st.lists(handoffs | replays, min_size=1, max_size=3), st.text(min_size=1, max_size=12))
+def test_appends_of_arbitrary_details_verify_on_postgres(
+    pg_url: str, details: list[ev.Details], actor: str
+) -> None:
+    """The same property on the shared backend; a second opener reads the same chain."""
+    ledger = open_pg(pg_url)
+    rid = ledger.create_request("arbitrary details", "prop").packet.request_id
+    for d in details:
+        ledger.append(rid, actor, d)
+    assert verify(ledger, [rid]).ok
+    events = open_pg(pg_url).read_events(rid)
+    assert [e.typed() for e in events[1:]] == details
+    assert all(e.actor == actor for e in events[1:])

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from orchestrator.ledger import files
+from orchestrator.ledger import files, sealing
 from tests.helpers import events_of
 
 INCIDENT_1 = "Production outage: checkout returns 503 for all users since the deploy"
@@ -39,7 +39,8 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(files, "utc_now", clock)
+    monkeypatch.setattr(files, "utc_now", clock)  # packets' created_at
+    monkeypatch.setattr(sealing, "utc_now", clock)  # events' ts
     create = files.FileLedger.create_request
 
     def created_then_run_later(self: files.FileLedger, *args: Any, **kw: Any) -> Any:

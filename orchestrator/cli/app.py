@@ -12,6 +12,7 @@ from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 from orchestrator.cli import (
     cmd_accuracy,
+    cmd_db,
     cmd_meta,
     cmd_people,
     cmd_queue,
@@ -136,6 +137,13 @@ _COMMANDS: dict[str, Callable[..., None]] = {
 }
 for _name, _command in _COMMANDS.items():
     app.command(_name, cls=_Command, epilog=exits.epilog(_name))(_command)
+_DB_COMMANDS: dict[str, Callable[..., None]] = {
+    "upgrade": cmd_db.upgrade_command,
+    "copy": cmd_db.copy_command,
+}
+for _sub, _subcommand in _DB_COMMANDS.items():
+    cmd_db.db_app.command(_sub, cls=_Command, epilog=exits.epilog(f"db {_sub}"))(_subcommand)
+app.add_typer(cmd_db.db_app)
 
 
 def _terminate(signum: int, frame: object) -> None:

@@ -13,13 +13,13 @@ from orchestrator.cli.options import ConfigOpt, JsonOpt, LedgerOpt, friendly
 if TYPE_CHECKING:  # `--help` builds no models; each command imports what it uses
     from orchestrator.config import Config
     from orchestrator.items import ShowPayload
-    from orchestrator.ledger import FileLedger
+    from orchestrator.ledger import LedgerRepository
 
 ReqArg = Annotated[str, typer.Argument(metavar="REQ", help="The request id (REQ-YYYYMMDD-NNNN).")]
 TEXT_LINES = 6  # of the request text `show` prints without --full
 
 
-def _ledger(ledger: Path | None, config: Path | None) -> tuple[FileLedger, Config]:
+def _ledger(ledger: Path | None, config: Path | None) -> tuple[LedgerRepository, Config]:
     from orchestrator.config import load_config
     from orchestrator.ledger.backends import open_ledger
 
@@ -219,4 +219,4 @@ def reindex_command(ledger: LedgerOpt = None, config: ConfigOpt = None) -> None:
 
     store, _ = _ledger(ledger, config)
     count = store.reindex()
-    render.console.print(f"reindexed {count} requests into {store.index_path}")
+    render.console.print(f"reindexed {count} requests at {store.location}")

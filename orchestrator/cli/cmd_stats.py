@@ -32,12 +32,12 @@ def stats_command(
     kind and per runtime, escalation rate, retries and fallbacks — from the ledger alone."""
     from orchestrator.cli import render
     from orchestrator.config import load_config
-    from orchestrator.ledger import FileLedger
+    from orchestrator.ledger.backends import open_ledger
     from orchestrator.stats import compute, parse_since
 
     start = parse_since(since) if since is not None else None
     cfg = load_config(config, ledger=ledger)
-    store = FileLedger(cfg.ledger_path)
+    store = open_ledger(cfg)
     store.require()
     stats = compute(store, cfg.prices, start)
     if as_json:

@@ -114,6 +114,12 @@ COMMANDS: dict[str, dict[Exit, str]] = {
     },
     "accuracy": {Exit.OK: "reported", Exit.NOT_FOUND: "no ledger"},
     "train": {Exit.OK: "trained", Exit.NOT_FOUND: "no ledger or data file"},
+    "db upgrade": {Exit.OK: "up to date", Exit.NOT_FOUND: "database unreachable"},
+    "db copy": {
+        Exit.OK: "copied, both sides verify",
+        Exit.NOT_FOUND: "no source ledger, or database unreachable",
+        Exit.DAMAGED: "a side does not verify",
+    },
 }
 
 

@@ -19,10 +19,10 @@ LedgerOpt = Annotated[
     Path | None,
     typer.Option(
         "--ledger",
-        metavar="DIR",
+        metavar="DIR|URL",
         envvar="ORCHESTRATE_LEDGER",
         show_envvar=True,
-        help="Ledger directory (default: ./coordination, or [ledger] path).",
+        help="Ledger directory, or postgresql://… (default: ./coordination, or [ledger]).",
     ),
 ]
 ConfigOpt = Annotated[

@@ -7,31 +7,35 @@ import os
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import JsonValue, ValidationError
 
-from orchestrator.errors import LedgerCorrupt, NotFoundError
-from orchestrator.ledger import chain, fsio, ids
-from orchestrator.ledger.canonical import GENESIS, canonical_bytes, sealed_line, sha256_hex
+from orchestrator.errors import InputError, LedgerCorrupt, NotFoundError
+from orchestrator.ledger import chain, fsio, ids, runlock, sealing
+from orchestrator.ledger.canonical import GENESIS, canonical_bytes, sha256_hex
+from orchestrator.ledger.chain import Finding
 from orchestrator.ledger.events import (
     Action,
     Details,
     LedgerRepaired,
     RequestCreated,
-    StateChanged,
-    dump,
 )
 from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold, index_entry
 from orchestrator.ledger.index_store import IndexStore
-from orchestrator.ledger.lifecycle import TERMINAL, State, check_transition
+from orchestrator.ledger.lifecycle import TERMINAL, State
 from orchestrator.ledger.locks import ProcessFileLock
 from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
-from orchestrator.ledger.repository import Created, Draft
+from orchestrator.ledger.repository import CheckpointStore, Created, Draft, SealedRecord
+
+if TYPE_CHECKING:
+    from orchestrator.config import QueueSection
+    from orchestrator.queue.base import Queue
 
 _LOCK_STRIPES = 64
 
@@ -105,6 +109,27 @@ class FileLedger:
         self.index_path = self.index_store.path
         self._heads = _Heads()
         self._locks: dict[str, ProcessFileLock] = {}
+        self.run_locks = runlock.FileRunLocks(self)
+
+    # -- companions -------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def checkpoints(self) -> CheckpointStore:
+        from orchestrator.run.checkpoints import FileCheckpoints
+
+        return FileCheckpoints(self.root)
+
+    def open_queue(self, settings: QueueSection) -> Queue:
+        from orchestrator.queue.files import FileQueue
+
+        return FileQueue(self, settings)
+
+    def problem(self) -> str | None:
+        if os.access(self.events_dir, os.W_OK) and os.access(self.requests_dir, os.W_OK):
+            return None
+        return f"ledger at {self.root} is not writable"
 
     # -- layout -----------------------------------------------------------------
     def exists(self) -> bool:
@@ -330,36 +355,10 @@ class FileLedger:
         drafts: Sequence[Draft],
         durable: bool = True,
     ) -> list[LedgerEvent]:
-        folding, seq, prev = head.folding.copy(), head.seq, head.hash
-        events: list[LedgerEvent] = []
-        lines: list[bytes] = []
-        for draft in drafts:
-            if seq == 0:
-                self._check_first(request_id, draft.action)
-            typed = draft.details
-            if isinstance(typed, StateChanged):
-                check_transition(folding.state, typed.to)
-                typed = typed.model_copy(update={"from_": folding.state})
-            details, ts = dump(typed), iso(utc_now())
-            body = {
-                "seq": seq + 1,
-                "ts": ts,
-                "request_id": request_id,
-                "actor": draft.actor,
-                "action": draft.action.value,
-                "details": details,
-                "prev": prev,
-            }
-            digest, line = sealed_line(body)
-            # built from validated details by this code: construct, do not re-validate
-            event = LedgerEvent.model_construct(
-                seq=seq + 1, ts=ts, request_id=request_id, actor=draft.actor,
-                action=draft.action, details=details, prev=prev, hash=digest,
-            )  # fmt: skip
-            folding.step(event)
-            events.append(event)
-            lines.append(line)
-            seq, prev = event.seq, digest
+        batch = sealing.seal(
+            request_id, head.folding, drafts, lambda action: self._check_first(request_id, action)
+        )
+        events, lines, folding = batch.events, batch.lines, batch.folding
         if not events:
             return events
         size = fsio.append_durable(path, b"".join(lines), durable)
@@ -449,6 +448,53 @@ class FileLedger:
     def view(self, request_id: str, upto: int | None = None) -> ItemView:
         return fold(request_id, self.read_events(request_id), upto)
 
+    # -- the records as written, for verify and `db copy` -----------------------
+    def import_sealed(self, record: SealedRecord) -> None:
+        """A request copied in as written (`db copy`): its files byte for byte, then the
+        markers its creation would have left. The caller reindexes once at the end."""
+        self.ensure()
+        rid = record.request_id
+        for path, data in (
+            (self.request_path(rid), record.packet),
+            (self.events_path(rid), record.events),
+        ):
+            if data is None or not fsio.create_exclusive(path, data):
+                raise InputError(f"{path} cannot be copied in; nothing more was copied")
+        parsed = RequestPacket.model_validate_json(record.packet or b"")
+        self._remember_markers(parsed)
+        self._remember_text(parsed.text, rid)
+
+    def sealed_records(self, request_ids: Sequence[str]) -> Iterator[SealedRecord]:
+        for rid in request_ids:
+            packet = fsio.read_bytes_or_none(self.requests_dir / f"{rid}.json")
+            events = fsio.read_bytes_or_none(self.events_dir / f"{rid}.jsonl")
+            yield SealedRecord(request_id=rid, packet=packet, events=events)
+
+    def sealed_index(self) -> tuple[dict[str, JsonValue] | None, list[Finding]]:
+        if not self.index_path.exists():
+            return None, []
+        entries = self.index_store.entries()  # the snapshot with its journal applied
+        if entries is None:
+            reason = "unreadable (run `orchestrate reindex`)"
+            return None, [Finding(file="index.json", reason=reason)]
+        return entries, []
+
+    def orphans(self) -> list[Finding]:
+        """Request files without events, and stray files that are not ledger records."""
+        findings = []
+        known = set(self.request_ids())
+        if self.requests_dir.is_dir():
+            for path in sorted(self.requests_dir.glob("*.json")):
+                if ids.is_valid(path.stem) and path.stem not in known:
+                    reason = "no events (creation interrupted?)"
+                    findings.append(Finding(file=f"requests/{path.name}", reason=reason))
+        if self.events_dir.is_dir():
+            for path in sorted(self.events_dir.glob("*.jsonl")):
+                if not ids.is_valid(path.stem):
+                    reason = "unknown request (bad file name)"
+                    findings.append(Finding(file=f"events/{path.name}", reason=reason))
+        return findings
+
     def request_ids(self) -> list[str]:
         if not self.events_dir.is_dir():
             return []
@@ -456,9 +502,18 @@ class FileLedger:
         return sorted(found, key=ids.sort_key)
 
     # -- the derived index ------------------------------------------------------
-    def index(self) -> dict[str, ItemView]:
-        """The read model, summaries only (`completed` is empty: `view()` folds it); rebuilt in
-        memory if missing or unreadable (never trusted blindly)."""
+    def index(self, state: State | None = None, kind: str | None = None) -> dict[str, ItemView]:
+        """The read model, summaries only (`completed` is empty: `view()` folds it), narrowed
+        to one state and kind if given; rebuilt in memory if missing or unreadable (never
+        trusted blindly)."""
+        views = self._index_views()
+        return {
+            rid: v
+            for rid, v in views.items()
+            if (state is None or v.state is state) and (kind is None or v.kind == kind)
+        }
+
+    def _index_views(self) -> dict[str, ItemView]:
         entries = self.index_store.entries()
         if entries is not None:
             try:

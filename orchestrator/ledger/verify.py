@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel, Field, JsonValue, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from orchestrator.ledger import chain, ids
 from orchestrator.ledger.chain import Finding
 from orchestrator.ledger.events import Action, RequestCreated, StateChanged
-from orchestrator.ledger.files import FileLedger, packet_sha256, parse_line
+from orchestrator.ledger.files import packet_sha256, parse_line
 from orchestrator.ledger.fold import ItemView, fold, index_entry
 from orchestrator.ledger.lifecycle import TRANSITIONS, State
 from orchestrator.ledger.models import LedgerEvent, RequestPacket
+from orchestrator.ledger.repository import Sealed
 
 
 class Report(BaseModel):
@@ -30,15 +31,14 @@ class Report(BaseModel):
         return not self.findings
 
 
-def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> list[Finding]:
+def _check_packet(raw: bytes | None, rid: str, events: list[LedgerEvent]) -> list[Finding]:
     rel = f"requests/{rid}.json"
-    path = ledger.requests_dir / f"{rid}.json"
-    if not path.exists():
+    if raw is None:
         return [Finding(file=rel, reason="request file missing")]
     try:
-        stored = json.loads(path.read_bytes())
+        stored = json.loads(raw)
         packet = RequestPacket.model_validate(stored)
-    except (ValidationError, OSError, ValueError):
+    except (ValidationError, ValueError):
         return [Finding(file=rel, reason="request file unreadable or not a packet")]
     if not events or events[0].action is not Action.REQUEST_CREATED:
         return [
@@ -55,15 +55,6 @@ def _check_packet(ledger: FileLedger, rid: str, events: list[LedgerEvent]) -> li
     if packet.request_id != rid:
         return [Finding(file=rel, reason=f"request file names {packet.request_id}")]
     return []
-
-
-def _load_index(ledger: FileLedger) -> tuple[dict[str, JsonValue] | None, list[Finding]]:
-    if not ledger.index_path.exists():
-        return None, []
-    entries = ledger.index_store.entries()  # the snapshot with its journal applied
-    if entries is None:
-        return None, [Finding(file="index.json", reason="unreadable (run `orchestrate reindex`)")]
-    return entries, []
 
 
 def _check_entry(
@@ -135,24 +126,25 @@ def _dump(rid: str, events: list[LedgerEvent], upto: int) -> dict[str, object]:
     return index_entry(fold(rid, events, upto))
 
 
-def verify(ledger: FileLedger, only: list[str] | None = None) -> Report:
-    """Linear in events: each line is parsed and hashed once, each file folded once."""
+def verify(ledger: Sealed, only: list[str] | None = None) -> Report:
+    """Linear in events: each line is parsed and hashed once, each chain folded once. Any
+    backend: it judges the records as written, which every backend keeps byte for byte."""
     report = Report()
     wanted = [ids.validate(r) for r in only] if only else None
     rids = wanted if wanted is not None else ledger.request_ids()
-    entries, index_findings = _load_index(ledger)
+    entries, index_findings = ledger.sealed_index()
     report.findings.extend(index_findings)
-    for rid in rids:
-        path = ledger.events_dir / f"{rid}.jsonl"
+    for record in ledger.sealed_records(rids):
+        rid = record.request_id
         rel = f"events/{rid}.jsonl"
-        if not path.exists():
+        if record.events is None:
             report.findings.append(Finding(file=rel, reason="unknown request (no events file)"))
             continue
-        events, findings = chain.walk(rel, path.read_bytes())
+        events, findings = chain.walk(rel, record.events)
         report.requests += 1
         report.events += len(events)
         report.findings.extend(findings)
-        report.findings.extend(_check_packet(ledger, rid, events))
+        report.findings.extend(_check_packet(record.packet, rid, events))
         report.findings.extend(
             Finding(file=rel, line=i, reason=f"line names request {e.request_id}")
             for i, e in enumerate(events, start=1)
@@ -172,33 +164,12 @@ def verify(ledger: FileLedger, only: list[str] | None = None) -> Report:
         reason = "missing (run `orchestrate reindex`)"
         report.findings.append(Finding(file="index.json", reason=reason))
     if wanted is None:
-        report.findings.extend(_orphans(ledger))
+        report.findings.extend(ledger.orphans())
         for rid in sorted(set(entries or {}) - set(rids), key=ids.sort_key):
             report.findings.append(
                 Finding(file="index.json", reason=f"{rid} is an unknown request")
             )
     return report
-
-
-def _orphans(ledger: FileLedger) -> list[Finding]:
-    """Request files without events, and stray files that are not ledger records."""
-    findings = []
-    known = set(ledger.request_ids())
-    if ledger.requests_dir.is_dir():
-        for path in sorted(ledger.requests_dir.glob("*.json")):
-            if ids.is_valid(path.stem) and path.stem not in known:
-                findings.append(
-                    Finding(
-                        file=f"requests/{path.name}", reason="no events (creation interrupted?)"
-                    )
-                )
-    if ledger.events_dir.is_dir():
-        for path in sorted(ledger.events_dir.glob("*.jsonl")):
-            if not ids.is_valid(path.stem):
-                findings.append(
-                    Finding(file=f"events/{path.name}", reason="unknown request (bad file name)")
-                )
-    return findings
 
 
 __all__ = ["Finding", "Report", "parse_line", "verify"]

@@ -27,25 +27,16 @@ from orchestrator.ledger import FileLedger, ids, runlock
 from orchestrator.ledger.events import Claimed, LeaseExpired
 from orchestrator.ledger.lifecycle import is_open
 from orchestrator.ledger.models import iso, utc_now
-from orchestrator.ledger.repository import Draft
+from orchestrator.ledger.repository import Draft, Held
+from orchestrator.queue.base import MAX_ATTEMPTS, Claim
 
-MAX_ATTEMPTS = 5  # claims of one item before the queue leaves it for a person (`list` shows it)
+__all__ = ["MAX_ATTEMPTS", "Claim", "FileQueue", "Lease"]
 
 
 class Lease(BaseModel):
     worker: str
     until: float  # epoch seconds: compared across processes on one machine
     attempt: int = 1
-
-
-class Claim:
-    """An item a worker holds: its run lock, and the lease it keeps renewing."""
-
-    def __init__(self, request_id: str, worker: str, attempt: int, held: runlock.Held) -> None:
-        self.request_id = request_id
-        self.worker = worker
-        self.attempt = attempt
-        self.held = held
 
 
 class FileQueue:
@@ -143,7 +134,7 @@ class FileQueue:
         return None
 
     def _claimed(
-        self, rid: str, worker: str, attempt: int, held: runlock.Held, expired: Lease | None
+        self, rid: str, worker: str, attempt: int, held: Held, expired: Lease | None
     ) -> Claim:
         drafts = []
         if expired is not None:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 
 from orchestrator.config import Config
-from orchestrator.queue.files import Claim, FileQueue
+from orchestrator.queue.base import Claim, Queue
 from orchestrator.run.observer import RunObserver
 from orchestrator.run.results import SubmitResult
 from orchestrator.run.runner import Orchestrator
@@ -70,8 +70,9 @@ class Worker:
 
     def run(self) -> int:
         """Work until stopped (or, with `drain`, until the queue is empty); items finished."""
-        queue = FileQueue(Orchestrator(self.config).ledger, self.config.queue)
-        queue.ledger.ensure()
+        ledger = Orchestrator(self.config).ledger
+        ledger.ensure()
+        queue = ledger.open_queue(self.config.queue)
         queue.reconcile()
         beat = threading.Thread(target=self._heartbeat, args=(queue,), daemon=True)
         beat.start()
@@ -87,7 +88,7 @@ class Worker:
         return self.finished
 
     # -- the slots --------------------------------------------------------------------
-    def _slot(self, queue: FileQueue, number: int) -> None:
+    def _slot(self, queue: Queue, number: int) -> None:
         orch = Orchestrator(self.config)
         with self._lock:
             self._orchestrators.append(orch)
@@ -104,11 +105,11 @@ class Worker:
         finally:
             orch.close()
 
-    def _others_busy(self, queue: FileQueue) -> bool:
+    def _others_busy(self, queue: Queue) -> bool:
         """Something still waits, or is held under a lease (ours, or one that may lapse)."""
         return self.in_flight > 0 or queue.busy()
 
-    def _work(self, orch: Orchestrator, queue: FileQueue, claim: Claim) -> None:
+    def _work(self, orch: Orchestrator, queue: Queue, claim: Claim) -> None:
         with self._lock:
             self._in_flight[claim.request_id] = claim
         failed = True
@@ -128,7 +129,7 @@ class Worker:
                 self._in_flight.pop(claim.request_id, None)
             queue.release(claim, keep_lease=failed)
 
-    def _heartbeat(self, queue: FileQueue) -> None:
+    def _heartbeat(self, queue: Queue) -> None:
         period = max(0.05, self.config.queue.lease_s / 3)
         while True:
             if self._stop.wait(period) and not self.in_flight:

@@ -10,11 +10,16 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
 from orchestrator.errors import OrchestrateError
+
+if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
+    from orchestrator.ledger.repository import CheckpointStore
 
 FILENAME = "checkpoints.sqlite"
 
@@ -103,14 +108,39 @@ def open_saver(root: Path) -> Any:
     return saver
 
 
-def pending(graph: Any, request_id: str, root: Path) -> bool:
+class FileCheckpoints:
+    """The SQLite store inside a file ledger's directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.label = str(root / FILENAME)
+
+    def check(self, thorough: bool = False) -> None:
+        check_store(self.root, thorough)
+
+    def open_saver(self) -> BaseCheckpointSaver[str]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        saver: BaseCheckpointSaver[str] = open_saver(self.root)
+        return saver
+
+    def close(self, saver: BaseCheckpointSaver[str]) -> None:
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        if isinstance(saver, SqliteSaver):
+            saver.conn.close()
+
+    def broken(self, exc: BaseException) -> OrchestrateError:
+        return _broken(self.root / FILENAME, exc)
+
+
+def pending(graph: Any, request_id: str, store: CheckpointStore) -> bool:
     """Whether the run has a saved checkpoint with steps still to do (read-only probe)."""
     if graph.checkpointer is None:
         return False
     try:
         snapshot = graph.get_state({"configurable": {"thread_id": request_id}})
     except Exception as exc:  # any unreadable row or blob: say so instead of a traceback
-        raise _broken(root / FILENAME, exc) from None
+        raise store.broken(exc) from None
     return bool(snapshot.next)
 
 

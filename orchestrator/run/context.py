@@ -13,7 +13,7 @@ from pathlib import Path
 from adapters.events import ExecutorEvent
 from adapters.executor import EventSink, Executor
 from orchestrator.config import Config
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 from orchestrator.run.observer import RunObserver
 from orchestrator.run.recorder import Recorder
 from orchestrator.telemetry.api import NO_TRACE, RunTrace
@@ -41,7 +41,7 @@ def _sink(recorder: Recorder, trace: RunTrace) -> EventSink:
 
 def open_run(
     config: Config,
-    ledger: FileLedger,
+    ledger: LedgerRepository,
     request_id: str,
     text: str,
     workspace: Path | None = None,

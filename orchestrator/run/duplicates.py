@@ -8,10 +8,10 @@ costs one small read however large the ledger grows.
 
 from __future__ import annotations
 
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 
 
-def same_text(ledger: FileLedger, text: str) -> str | None:
+def same_text(ledger: LedgerRepository, text: str) -> str | None:
     """The newest request whose stored text equals `text`, if any."""
     if not ledger.exists():
         return None

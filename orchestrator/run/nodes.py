@@ -13,7 +13,7 @@ import prompts
 from adapters.base import AgentCall
 from adapters.errors import AdapterError
 from orchestrator.config import Config
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 from orchestrator.ledger.events import (
     RoleCompleted,
     RoleFailed,
@@ -35,7 +35,7 @@ class Nodes:
     """The nodes, bound to the config and ledger they act on; the run's own context comes
     with each call."""
 
-    def __init__(self, config: Config, ledger: FileLedger) -> None:
+    def __init__(self, config: Config, ledger: LedgerRepository) -> None:
         self.config = config
         self.ledger = ledger
 

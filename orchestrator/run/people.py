@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from adapters import registry
 from orchestrator.config import Config, with_roles
 from orchestrator.errors import IllegalTransition, InputError, OrchestrateError
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 from orchestrator.ledger.events import (
     Action,
     ApprovalRequested,
@@ -81,7 +81,7 @@ def require_not_waiting(view: ItemView) -> None:
         )
 
 
-def _waiting(ledger: FileLedger, rid: str, verb: str) -> ApprovalRequested:
+def _waiting(ledger: LedgerRepository, rid: str, verb: str) -> ApprovalRequested:
     """The open request for approval, or IllegalTransition naming the state."""
     view = ledger.view(rid)
     if not view.waiting_for:
@@ -98,7 +98,7 @@ def _last(events: list[LedgerEvent], action: Action) -> LedgerEvent | None:
     return next((e for e in reversed(events) if e.action is action), None)
 
 
-def approve(ledger: FileLedger, rid: str, actor: str, note: str = "") -> bool:
+def approve(ledger: LedgerRepository, rid: str, actor: str, note: str = "") -> bool:
     """APPROVED by `actor`: the waiting stage may start, so the run goes on."""
     who = _said("--as", actor)
     asked = _waiting(ledger, rid, "approve")
@@ -106,7 +106,7 @@ def approve(ledger: FileLedger, rid: str, actor: str, note: str = "") -> bool:
     return True
 
 
-def reject(ledger: FileLedger, rid: str, actor: str, reason: str) -> bool:
+def reject(ledger: LedgerRepository, rid: str, actor: str, reason: str) -> bool:
     """REJECTED by `actor`: the item is BLOCKED before the waiting stage."""
     who, why = _said("--as", actor), _said("--reason", reason)
     asked = _waiting(ledger, rid, "reject")
@@ -123,7 +123,7 @@ def reject(ledger: FileLedger, rid: str, actor: str, reason: str) -> bool:
 
 
 def reclassify(
-    ledger: FileLedger, config: Config, rid: str, actor: str, reason: str, fix: Correction
+    ledger: LedgerRepository, config: Config, rid: str, actor: str, reason: str, fix: Correction
 ) -> bool:
     """TRIAGE_CORRECTED by `actor`: old and new verdict. An open item goes on under the
     corrected route (finished roles stand); a finished one keeps its history."""
@@ -154,7 +154,7 @@ def reclassify(
     return open_
 
 
-def retry(ledger: FileLedger, rid: str, actor: str, runtimes: dict[str, str]) -> bool:
+def retry(ledger: LedgerRepository, rid: str, actor: str, runtimes: dict[str, str]) -> bool:
     """UNBLOCKED by `actor`, and back IN_PROGRESS: the run goes on from the role that failed
     or was rejected."""
     who = _said("--as", actor)

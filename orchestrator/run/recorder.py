@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 from orchestrator.ledger.events import Blocked, D, Details, StateChanged
 from orchestrator.ledger.lifecycle import State, is_behind
 from orchestrator.ledger.models import LedgerEvent
@@ -23,7 +23,7 @@ from orchestrator.run.observer import Quiet, RunObserver
 
 class Recorder:
     def __init__(
-        self, ledger: FileLedger, request_id: str, observer: RunObserver | None = None
+        self, ledger: LedgerRepository, request_id: str, observer: RunObserver | None = None
     ) -> None:
         self.ledger = ledger
         self.request_id = request_id

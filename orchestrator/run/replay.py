@@ -20,7 +20,7 @@ from adapters.errors import AdapterError
 from adapters.executor import Executor
 from orchestrator.config import Config
 from orchestrator.errors import InputError, OrchestrateError
-from orchestrator.ledger import FileLedger, ids
+from orchestrator.ledger import LedgerRepository, ids
 from orchestrator.ledger.events import (
     Action,
     CallRecord,
@@ -138,7 +138,7 @@ class Replayer:
     def __init__(
         self,
         config: Config,
-        ledger: FileLedger,
+        ledger: LedgerRepository,
         *,
         runtime: str | None = None,
         record: bool = True,

@@ -10,12 +10,12 @@ from adapters.executor import Executor
 from orchestrator import telemetry
 from orchestrator.config import Config, load_config
 from orchestrator.errors import IllegalTransition, InputError, NotFoundError, OrchestrateError
-from orchestrator.ledger import FileLedger, runlock
+from orchestrator.ledger import LedgerRepository, runlock
 from orchestrator.ledger.backends import open_ledger
 from orchestrator.ledger.events import Action, Queued, Resumed, Triaged
 from orchestrator.ledger.lifecycle import is_open
 from orchestrator.ledger.models import LedgerEvent, Source
-from orchestrator.queue.files import Claim, FileQueue
+from orchestrator.queue.base import Claim, Queue
 from orchestrator.run import checkpoints, duplicates, gate, intake, people, preflight
 from orchestrator.run.context import open_run
 from orchestrator.run.observer import Quiet, RunObserver
@@ -23,7 +23,7 @@ from orchestrator.run.results import SubmitResult, result_of
 from orchestrator.run.state import RunState
 
 if TYPE_CHECKING:  # LangGraph is imported only when a run starts
-    from langgraph.checkpoint.sqlite import SqliteSaver
+    from langgraph.checkpoint.base import BaseCheckpointSaver
 
     from orchestrator.run.graph import Graph
 
@@ -35,15 +35,15 @@ class Orchestrator:
         self.config = config or load_config()
         self.ledger = open_ledger(self.config)
         self._graph: Graph | None = None
-        self._saver: SqliteSaver | None = None
+        self._saver: BaseCheckpointSaver[str] | None = None
         self._triage_executor: Executor | None = None
         self._warnings: list[str] | None = None
-        self._queue: FileQueue | None = None
+        self._queue: Queue | None = None
 
     def close(self) -> None:
         """Release the checkpoint store's connection (its WAL is folded back on close)."""
         if self._saver is not None:
-            self._saver.conn.close()
+            self.ledger.checkpoints().close(self._saver)
         self._graph = self._saver = None
 
     def __enter__(self) -> Orchestrator:
@@ -86,7 +86,7 @@ class Orchestrator:
             if seen is not None:  # the fast path; a racing first use is settled under the lock
                 return self._repeat(seen, idempotency_key, admitted)
         if self.config.graph.checkpoint and self._saver is None:
-            checkpoints.check_store(self.ledger.root)  # a broken store fails before any write
+            self.ledger.checkpoints().check()  # a broken store fails before any write
         self.preflight()
         duplicate = None if idempotency_key else duplicates.same_text(self.ledger, admitted)
         created = self.ledger.create_request(
@@ -128,7 +128,7 @@ class Orchestrator:
         _require_open(self.ledger, request_id)
         people.require_not_waiting(self.ledger.view(request_id))
         if self.config.graph.checkpoint:
-            checkpoints.check_store(self.ledger.root, thorough=True)
+            self.ledger.checkpoints().check(thorough=True)
         self.preflight()
         watching = observer or Quiet()
         watching.created(request_id)
@@ -186,7 +186,8 @@ class Orchestrator:
             graph = self._compiled()
             if not fresh:  # again under the lock: another process may have finished it
                 _require_open(self.ledger, rid)
-            from_checkpoint = not fresh and checkpoints.pending(graph, rid, self.ledger.root)
+            store = self.ledger.checkpoints()
+            from_checkpoint = not fresh and checkpoints.pending(graph, rid, store)
             ctx = open_run(self.config, self.ledger, rid, text, workspace, observer, trace)
             if not from_checkpoint and ctx.recorder.find(Triaged) is not None:
                 checkpoints.forget(graph, rid)  # it ran before: start again from the ledger
@@ -235,9 +236,9 @@ class Orchestrator:
         self.queue().enqueue(rid)
         return self.result(rid)
 
-    def queue(self) -> FileQueue:
+    def queue(self) -> Queue:
         if self._queue is None:
-            self._queue = FileQueue(self.ledger, self.config.queue)
+            self._queue = self.ledger.open_queue(self.config.queue)
         return self._queue
 
     def work(
@@ -281,8 +282,7 @@ class Orchestrator:
             from orchestrator.run.nodes import Nodes
 
             if self.config.graph.checkpoint:
-                self.ledger.root.mkdir(parents=True, exist_ok=True)
-                self._saver = checkpoints.open_saver(self.ledger.root)
+                self._saver = self.ledger.checkpoints().open_saver()
             self._graph = build(Nodes(self.config, self.ledger), self._saver)
         return self._graph
 
@@ -316,7 +316,7 @@ class Orchestrator:
     ) -> SubmitResult:
         """Record a corrected triage; an open item runs on under the corrected route."""
 
-        def write(ledger: FileLedger, rid: str) -> bool:
+        def write(ledger: LedgerRepository, rid: str) -> bool:
             return people.reclassify(ledger, self.config, rid, actor, reason, correction)
 
         return self._act(request_id, write, (), detach, observer)
@@ -374,12 +374,12 @@ def _queued_trace(events: list[LedgerEvent]) -> dict[str, str] | None:
     return (queued.read(Queued).trace or None) if queued is not None else None
 
 
-def _require_open(ledger: FileLedger, request_id: str) -> None:
+def _require_open(ledger: LedgerRepository, request_id: str) -> None:
     state = ledger.view(request_id).state
     if not is_open(state):
         raise IllegalTransition(f"{request_id} is already {state.value}; nothing to resume")
 
 
-def require_known(ledger: FileLedger, request_id: str) -> None:
+def require_known(ledger: LedgerRepository, request_id: str) -> None:
     if not ledger.has_events(request_id):
         raise NotFoundError(f"unknown request {request_id}")

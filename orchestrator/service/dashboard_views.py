@@ -16,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from orchestrator.cli.render import brief
 from orchestrator.items import KINDS, Filters, ListedItem, ShowPayload
-from orchestrator.ledger import FileLedger, ItemView
+from orchestrator.ledger import ItemView, LedgerRepository
 from orchestrator.ledger import events as ev
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.models import LedgerEvent
@@ -83,7 +83,9 @@ class ItemPage(BaseModel):
     priorities: list[str]
 
 
-def list_page(store: FileLedger, filters: Filters, views: list[ItemView], page: int) -> ListPage:
+def list_page(
+    store: LedgerRepository, filters: Filters, views: list[ItemView], page: int
+) -> ListPage:
     """One page of `views` (already `listed` with `filters`), with links that keep them."""
     pages = max(1, math.ceil(len(views) / PAGE_SIZE))
     page = min(page, pages)
@@ -126,7 +128,7 @@ def _status(view: ItemView) -> str:
     return queued if queued and view.state is State.PROPOSED else view.state.value
 
 
-def unsure(store: FileLedger, request_id: str) -> bool:
+def unsure(store: LedgerRepository, request_id: str) -> bool:
     """Whether the item's last verdict was flagged for review. The index does not keep the
     flag, so this reads the item's events — for the rows of one page only."""
     verdict = last_verdict(store.read_events(request_id))

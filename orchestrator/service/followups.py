@@ -18,7 +18,7 @@ from collections.abc import Callable
 
 from adapters.github.settings import GitHubSettings
 from adapters.policy import RetryPolicy
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 from orchestrator.ledger.events import Action, StateChanged
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.models import LedgerEvent
@@ -33,7 +33,7 @@ Job = tuple[str, str]  # request id, trigger
 class Followups:
     def __init__(
         self,
-        ledger: FileLedger,
+        ledger: LedgerRepository,
         settings: GitHubSettings,
         policy: RetryPolicy,
         counted: Callable[[str], None] = lambda outcome: None,

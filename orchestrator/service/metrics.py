@@ -18,7 +18,7 @@ from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, g
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from orchestrator.ledger import FileLedger
+from orchestrator.ledger import LedgerRepository
 from orchestrator.ledger.events import (
     Action,
     RoleCompleted,
@@ -37,7 +37,7 @@ class _FromLedger(Collector):
     """Gauges computed when scraped, so they are never out of date."""
 
     def __init__(
-        self, ledger: FileLedger, depth: Callable[[], int], alive: Callable[[], int]
+        self, ledger: LedgerRepository, depth: Callable[[], int], alive: Callable[[], int]
     ) -> None:
         self.ledger, self.depth, self.alive = ledger, depth, alive
 
@@ -59,7 +59,7 @@ class _FromLedger(Collector):
 
 class ServiceMetrics:
     def __init__(
-        self, ledger: FileLedger, depth: Callable[[], int], alive: Callable[[], int]
+        self, ledger: LedgerRepository, depth: Callable[[], int], alive: Callable[[], int]
     ) -> None:
         self.registry = CollectorRegistry()
         r = self.registry

@@ -93,9 +93,9 @@ class ServiceState:
         found = []
         if not self.accepting:
             found.append("not accepting (starting or stopping)")
-        root = self.ledger.root
-        if not (os.access(root / "events", os.W_OK) and os.access(root / "requests", os.W_OK)):
-            found.append(f"ledger at {root} is not writable")
+        problem = self.ledger.problem()
+        if problem is not None:
+            found.append(problem)
         if self.slots > 0 and self.slots_alive() < self.slots:
             found.append(f"{self.slots_alive()} of {self.slots} worker slots alive")
         return found
