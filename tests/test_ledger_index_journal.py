@@ -63,3 +63,17 @@ def test_an_edited_journal_entry_is_caught(tmp_path):
     report = verify(ledger)
     assert not report.ok
     assert any(rids[2] in f.reason for f in report.findings)
+
+
+def test_the_parsed_index_is_reused_until_a_writer_changes_it(tmp_path):
+    """Polling `list` reuses one parse; any update — from this handle or another process's —
+    is seen on the next read."""
+    ledger, rids = _journaled(tmp_path)
+    first = ledger.index()
+    assert ledger.index()[rids[0]] is first[rids[0]]  # the same parse, not a new one
+    other = FileLedger(tmp_path / "coordination")  # another writer
+    other.transition(rids[1], State.ACCEPTED, "test")
+    assert ledger.index()[rids[1]].state is State.ACCEPTED
+    other.reindex()
+    assert ledger.index()[rids[1]].state is State.ACCEPTED
+    assert set(ledger.index()) == set(rids)

@@ -108,6 +108,7 @@ class FileLedger:
         self.index_store = IndexStore(self.root, lambda: self._lock("index"))
         self.index_path = self.index_store.path
         self._heads = _Heads()
+        self._index_cache: tuple[tuple[int, ...], dict[str, ItemView]] | None = None
         self._locks: dict[str, ProcessFileLock] = {}
         self.run_locks = runlock.FileRunLocks(self)
 
@@ -514,6 +515,18 @@ class FileLedger:
         }
 
     def _index_views(self) -> dict[str, ItemView]:
+        """Parsed once per version of the index files: a dashboard or API polling `list`
+        over 10,000 items otherwise re-parses them all on every request."""
+        version = self.index_store.version()
+        cached = self._index_cache
+        if version is not None and cached is not None and cached[0] == version:
+            return cached[1]
+        views = self._parsed_index()
+        if version is not None:
+            self._index_cache = (version, views)
+        return views
+
+    def _parsed_index(self) -> dict[str, ItemView]:
         entries = self.index_store.entries()
         if entries is not None:
             try:

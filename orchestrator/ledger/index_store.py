@@ -37,6 +37,20 @@ class IndexStore:
         self._lock = lock
         self.fold_from = fold_from
 
+    def version(self) -> tuple[int, ...] | None:
+        """What changes whenever the entries may have: the snapshot's and the journal's inode,
+        size and mtime (a snapshot is replaced, a journal appended to). None: no snapshot."""
+        try:
+            snap = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        try:
+            jour = os.stat(self.journal)
+            journal: tuple[int, ...] = (jour.st_ino, jour.st_size, jour.st_mtime_ns)
+        except FileNotFoundError:
+            journal = ()
+        return (snap.st_ino, snap.st_size, snap.st_mtime_ns, *journal)
+
     def entries(self) -> Entries | None:
         """Snapshot with the journal applied; None when the snapshot is missing or unreadable."""
         raw = fsio.read_bytes_or_none(self.path)
