@@ -105,6 +105,37 @@ def test_a_signed_github_issue_is_triaged_routed_closed_and_written_back_once(tm
             assert verify(FileLedger(svc.ledger)).ok
 
 
+def test_a_persons_correction_relabels_the_issue_and_edits_its_one_comment(tmp_path, secrets):
+    """Reclassifying a closed GitHub item over the API: the old kind's label goes, the new
+    one comes, and the one comment is edited in place — recorded as a `corrected` write-back."""
+    with FakeGitHub() as github:
+        github.add_issue(REPO, NUMBER)
+        extra = f'[github]\nwrite = true\napi_url = "{github.url}"\n'
+        with serving(tmp_path, extra) as svc, svc.client(token=None) as web, svc.client() as api:
+            issue = payload(number=NUMBER, title=INVOICE, body="Seen on every invoice since 2.4.")
+            rid = signed(web, issue, "delivery-c").json()["request_id"]
+            wait_until(
+                lambda: actions(events_of(svc.ledger, rid)).count("WRITEBACK_DONE") == 2,
+                30, "write-back after triage and at close",
+            )  # fmt: skip
+            assert "kind:bug" in github.labels(REPO, NUMBER)
+            fixed = api.post(
+                f"/v1/items/{rid}/reclassify",
+                json={"kind": "incident", "severity": "high", "reason": "checkout is down"},
+            )
+            assert fixed.status_code == 200, fixed.text
+            wait_until(
+                lambda: actions(events_of(svc.ledger, rid)).count("WRITEBACK_DONE") == 3,
+                30, "the corrected write-back",
+            )  # fmt: skip
+            labels = set(github.labels(REPO, NUMBER))
+            assert {"kind:incident", "severity:high"} <= labels and "kind:bug" not in labels
+            [comment] = github.comments(REPO, NUMBER)
+            assert "incident" in comment.body
+            last = [e for e in events_of(svc.ledger, rid) if e["action"] == "WRITEBACK_DONE"][-1]
+            assert last["details"]["trigger"] == "corrected"
+
+
 def test_an_edit_is_appended_once_to_the_issues_item(tmp_path, secrets):
     with serving(tmp_path) as svc, svc.client(token=None) as web:
         rid = signed(web, payload(number=7), "d-open").json()["request_id"]

@@ -76,7 +76,9 @@ async def reclassify(request: Request, request_id: str) -> Response:
 
     def corrected() -> SubmitResult:
         fix.check()
-        return orch.reclassify(request_id, who.name, form.reason, fix, detach=True)
+        result = orch.reclassify(request_id, who.name, form.reason, fix, detach=True)
+        service(request).followups.submit(request_id, "corrected")  # labels and comment follow
+        return result
 
     return await _act(request, request_id, corrected)
 

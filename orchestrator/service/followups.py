@@ -102,7 +102,8 @@ class Followups:
 
 
 class _Watch:
-    """A run's observer that asks for a write-back after TRIAGED and at CLOSED/BLOCKED."""
+    """A run's observer that asks for a write-back after TRIAGED and at CLOSED/BLOCKED (a
+    person's correction asks for its own: it is recorded before any run)."""
 
     def __init__(self, followups: Followups) -> None:
         self.followups = followups

@@ -15,6 +15,7 @@ from adapters.github.models import IssueRef, ItemState, Outcome
 from orchestrator.ledger import fold
 from orchestrator.ledger.events import (
     Action,
+    TriageCorrected,
     Triaged,
     Writeback,
     WritebackDone,
@@ -61,16 +62,20 @@ def item_state(packet: RequestPacket, events: Sequence[LedgerEvent]) -> ItemStat
         return None
     decision = triaged.read(Triaged)
     view = fold(packet.request_id, events)
+    fixed = next((e for e in reversed(events) if e.action is Action.TRIAGE_CORRECTED), None)
+    stages = decision.stages
+    if fixed is not None and fixed.read(TriageCorrected).stages:
+        stages = fixed.read(TriageCorrected).stages  # a person's correction re-routed it
     return ItemState(
         request_id=packet.request_id,
         issue=issue,
-        kind=decision.kind,
-        severity=decision.severity,
-        priority=decision.priority,
+        kind=view.kind or decision.kind,  # the fold applies a person's correction
+        severity=view.severity or decision.severity,
+        priority=view.priority or decision.priority,
         confidence=min(1.0, max(0.0, decision.confidence)),
         needs_review=decision.needs_review,
         rationale=decision.rationale,
-        stages=decision.stages,
+        stages=stages,
         state=view.state.value,
         blocked_reason=view.blocked_reason,
         comment_id=comment_id_of(events),
