@@ -64,6 +64,12 @@ def test_a_usable_fallback_runs_with_one_warning(cli, ledger_dir, write_config):
 
 
 # -- 2. progress on a terminal -----------------------------------------------------------------
+def _sigint_default() -> None:
+    """As a terminal's foreground job: a suite started in the background (`cmd &`) ignores
+    SIGINT, the child would inherit that, and Python then leaves Ctrl-C ignored too."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _pty_run(args: list[str], cwd: Path, interrupt_on: str | None = None) -> tuple[int, str]:
     """Run the CLI with a pseudo-terminal as stdout/stderr; optionally Ctrl-C it once `text`
     has been printed. Returns the exit code and everything it printed."""
@@ -72,7 +78,7 @@ def _pty_run(args: list[str], cwd: Path, interrupt_on: str | None = None) -> tup
     env = {k: v for k, v in env.items() if not k.startswith("ORCHESTRATE_")}
     proc = subprocess.Popen(
         [ORCHESTRATE, *args], cwd=cwd, stdin=subprocess.DEVNULL, stdout=secondary,
-        stderr=secondary, env=env, start_new_session=True,
+        stderr=secondary, env=env, start_new_session=True, preexec_fn=_sigint_default,
     )  # fmt: skip
     os.close(secondary)
     out = b""
