@@ -212,5 +212,13 @@ def test_a_lone_topic_word_is_never_a_confident_call(text: str) -> None:
     assert "too little text" in decision.rationale
 
 
+def test_explain_reports_the_same_capped_confidence_as_classify() -> None:
+    from adapters.mock.classifier.explain import explain
+
+    shown = explain("search")
+    assert shown.needs_review and shown.confidence == classify("search").confidence
+    assert "too little text" in shown.reason
+
+
 def test_a_lone_word_that_is_itself_a_signal_still_decides() -> None:
     assert not classify("outage").needs_review

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from adapters.mock.classifier.evidence import analyse, contributions
 from adapters.mock.classifier.model import Model, shipped
-from adapters.mock.classifier.pipeline import REVIEW_BELOW, unsure_reason
+from adapters.mock.classifier.pipeline import REVIEW_BELOW, confidence_of, unsure_reason
 from adapters.mock.classifier.schema import KINDS, Explanation, KindEvidence
 
 TOP = 5
@@ -27,7 +27,7 @@ def explain(text: str, *, model: Model | None = None, limit: int = TOP) -> Expla
         for k, kind in enumerate(KINDS)
     ]
     top = a.ranked[0]
-    confidence = a.probabilities[top]
+    confidence = confidence_of(a)
     unsure = confidence < REVIEW_BELOW
     reason = unsure_reason(a) if unsure else f"{KINDS[top]} at {confidence:.2f}"
     return Explanation(

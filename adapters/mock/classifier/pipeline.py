@@ -44,11 +44,9 @@ def classify(text: str, *, model: Model | None = None) -> Classification:
     a = analyse(text, model or shipped())
     top, runner_up = a.ranked[:2]
     kind = KINDS[top]
-    confidence = a.probabilities[top]
+    confidence = confidence_of(a)
     support = _readable(quoted(a, kind, sign=1, limit=_QUOTED))
     impact = assess(kind, a.features.hits)
-    if _lone_word(a):
-        confidence = min(confidence, LONE_WORD_CONFIDENCE)
     unsure = unsure_reason(a) if confidence < REVIEW_BELOW else None
     # Every value is built here from typed parts: no validation needed on this hot path.
     return Classification.model_construct(
@@ -60,6 +58,13 @@ def classify(text: str, *, model: Model | None = None) -> Classification:
         signals=_signals(a, support, impact),
         needs_review=unsure is not None,
     )
+
+
+def confidence_of(a: Analysis) -> float:
+    """The chosen kind's calibrated probability, capped for a lone word with no signal —
+    the one number `classify` and `explain` both report."""
+    confidence = a.probabilities[a.ranked[0]]
+    return min(confidence, LONE_WORD_CONFIDENCE) if _lone_word(a) else confidence
 
 
 def unsure_reason(a: Analysis) -> str:
