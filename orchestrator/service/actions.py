@@ -72,9 +72,7 @@ async def reclassify(request: Request, request_id: str, who: Caller) -> JSONResp
     body.check()
     require_known(svc.ledger, request_id)
     fix = Correction(kind=body.kind, severity=body.severity, priority=body.priority)
-    run = svc.orch.reclassify
-    result = await run_in_threadpool(run, request_id, who.name, body.reason, fix, detach=True)
-    svc.followups.submit(request_id, "corrected")  # the labels and comment follow
+    result = await run_in_threadpool(svc.reclassify, request_id, who.name, body.reason, fix)
     return _answer(result)
 
 

@@ -15,7 +15,6 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from orchestrator.errors import OrchestrateError
-from orchestrator.items import require_known
 from orchestrator.run.people import Correction
 from orchestrator.run.results import SubmitResult
 from orchestrator.service.dashboard import CsrfForm, checked_form
@@ -41,10 +40,10 @@ class ReclassifyForm(CsrfForm):
     reason: str = ""
 
 
-async def _act(request: Request, request_id: str, action: Callable[[], SubmitResult]) -> Response:
-    """Run `action` off the event loop; the item page after it, the error page on refusal."""
+async def _act(request_id: str, action: Callable[[], SubmitResult]) -> Response:
+    """Run `action` off the event loop (the Orchestrator checks the id and the item's state
+    first); the item page after it, the error page on refusal."""
     try:
-        require_known(service(request).ledger, request_id)
         await run_in_threadpool(action)
     except OrchestrateError as exc:
         raise PageError(from_error(exc).status, str(exc)) from exc
@@ -56,7 +55,7 @@ async def approve(request: Request, request_id: str) -> Response:
     who, form = await checked_form(request, ApproveForm)
     orch = service(request).orch
     return await _act(
-        request, request_id, lambda: orch.approve(request_id, who.name, form.note, detach=True)
+        request_id, lambda: orch.approve(request_id, who.name, form.note, detach=True)
     )
 
 
@@ -64,7 +63,7 @@ async def approve(request: Request, request_id: str) -> Response:
 async def reject(request: Request, request_id: str) -> Response:
     who, form = await checked_form(request, RejectForm)
     orch = service(request).orch
-    return await _act(request, request_id, lambda: orch.reject(request_id, who.name, form.reason))
+    return await _act(request_id, lambda: orch.reject(request_id, who.name, form.reason))
 
 
 @router.post("/reclassify")
@@ -72,19 +71,17 @@ async def reclassify(request: Request, request_id: str) -> Response:
     """Blank severity or priority keep what was decided (a select's "as decided" option)."""
     who, form = await checked_form(request, ReclassifyForm)
     fix = Correction(kind=form.kind, severity=form.severity or None, priority=form.priority or None)
-    orch = service(request).orch
+    svc = service(request)
 
     def corrected() -> SubmitResult:
         fix.check()
-        result = orch.reclassify(request_id, who.name, form.reason, fix, detach=True)
-        service(request).followups.submit(request_id, "corrected")  # labels and comment follow
-        return result
+        return svc.reclassify(request_id, who.name, form.reason, fix)
 
-    return await _act(request, request_id, corrected)
+    return await _act(request_id, corrected)
 
 
 @router.post("/retry")
 async def retry(request: Request, request_id: str) -> Response:
     who, _ = await checked_form(request, CsrfForm)
     orch = service(request).orch
-    return await _act(request, request_id, lambda: orch.retry(request_id, who.name, detach=True))
+    return await _act(request_id, lambda: orch.retry(request_id, who.name, detach=True))

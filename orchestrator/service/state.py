@@ -15,6 +15,8 @@ import threading
 from orchestrator.config import Config
 from orchestrator.queue.worker import Worker
 from orchestrator.run.observer import Fanout
+from orchestrator.run.people import Correction
+from orchestrator.run.results import SubmitResult
 from orchestrator.run.runner import Orchestrator
 from orchestrator.service.admission import Admission
 from orchestrator.service.auth import TOKEN_VAR, Auth
@@ -81,6 +83,15 @@ class ServiceState:
         self.followups.stop(timeout_s=max(1.0, grace / 2))
         self.orch.close()
         return finished
+
+    # -- people in the loop ------------------------------------------------------------
+    def reclassify(self, request_id: str, actor: str, reason: str, fix: Correction) -> SubmitResult:
+        """A person's correction (the API's and the dashboard's): recorded, an open item
+        queued to run on, and the GitHub issue's labels and comment follow — no run observes
+        it, since it is written before any run."""
+        result = self.orch.reclassify(request_id, actor, reason, fix, detach=True)
+        self.followups.submit(request_id, "corrected")
+        return result
 
     # -- readiness ---------------------------------------------------------------------
     def slots_alive(self) -> int:
