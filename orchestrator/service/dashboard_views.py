@@ -24,6 +24,7 @@ from orchestrator.run.routing import stages_text
 from roles.triage import Kind, Priority, Severity
 
 PAGE_SIZE = 50
+_KINDS, _SEVERITIES, _PRIORITIES = (list(get_args(t)) for t in (Kind, Severity, Priority))
 D = TypeVar("D", bound=ev.Details)
 
 
@@ -161,9 +162,9 @@ def item_page(shown: ShowPayload) -> ItemPage:
         verdict=verdict,
         correction=correction,
         stages=stages_text(route) if route is not None else "—",
-        kinds=list(get_args(Kind)),
-        severities=list(get_args(Severity)),
-        priorities=list(get_args(Priority)),
+        kinds=_KINDS,
+        severities=_SEVERITIES,
+        priorities=_PRIORITIES,
         handoffs=[row for e in shown.events if (row := _handoff(e)) is not None],
         timeline=[_line(e) for e in shown.events],
         source_url=url if url and url.startswith(("https://", "http://")) else None,

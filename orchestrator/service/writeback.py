@@ -63,9 +63,8 @@ def item_state(packet: RequestPacket, events: Sequence[LedgerEvent]) -> ItemStat
     decision = triaged.read(Triaged)
     view = fold(packet.request_id, events)
     fixed = next((e for e in reversed(events) if e.action is Action.TRIAGE_CORRECTED), None)
-    stages = decision.stages
-    if fixed is not None and fixed.read(TriageCorrected).stages:
-        stages = fixed.read(TriageCorrected).stages  # a person's correction re-routed it
+    rerouted = fixed.read(TriageCorrected).stages if fixed is not None else []
+    stages = rerouted or decision.stages  # a person's correction may have re-routed it
     return ItemState(
         request_id=packet.request_id,
         issue=issue,
