@@ -289,12 +289,7 @@ class FileLedger:
 
     def find_by_text(self, text: str) -> str | None:
         """O(1) however large the ledger: one marker file per distinct text."""
-        raw = fsio.read_bytes_or_none(self._text_path(text))
-        try:
-            found = json.loads(raw)["request_id"] if raw is not None else None
-        except (ValueError, KeyError, TypeError):
-            return None
-        return found if isinstance(found, str) and ids.is_valid(found) else None
+        return _marked(self._text_path(text))
 
     def find_by_idempotency_key(self, key: str) -> str | None:
         return self._idempotent_hit(key)
@@ -316,12 +311,7 @@ class FileLedger:
 
     def find_by_subject(self, subject: str) -> str | None:
         """The newest item whose packet names this ticket or alert group (`Source.subject`)."""
-        raw = fsio.read_bytes_or_none(self._subject_path(subject))
-        try:
-            found = json.loads(raw)["request_id"] if raw is not None else None
-        except (ValueError, KeyError, TypeError):
-            return None
-        return found if isinstance(found, str) and ids.is_valid(found) else None
+        return _marked(self._subject_path(subject))
 
     # -- appends ----------------------------------------------------------------
     def append(self, request_id: str, actor: str, details: Details) -> LedgerEvent:
@@ -625,3 +615,14 @@ class FileLedger:
 def ledger_root(flag: str | None) -> Path:
     """`--ledger DIR`, else `ORCHESTRATE_LEDGER`, else `./coordination`."""
     return Path(flag or os.environ.get("ORCHESTRATE_LEDGER") or "coordination")
+
+
+def _marked(path: Path) -> str | None:
+    """The request id a text or subject marker names; None when it is missing or torn — a
+    text marker only ever warns, and `reindex` rebuilds the subject markers."""
+    raw = fsio.read_bytes_or_none(path)
+    try:
+        found = json.loads(raw)["request_id"] if raw is not None else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return found if isinstance(found, str) and ids.is_valid(found) else None
