@@ -22,7 +22,7 @@ from orchestrator.service.pages import TEMPLATES
 from tests.dashboard_helpers import BUG, HOSTILE_TITLE, SAMPLE, csrf_of, log_in, seed
 from tests.service_helpers import API_TOKEN, Running, serving, write_config
 
-HOSTILE_TEXT = 'It breaks <img src=x onerror="alert(2)"> and </pre><b>bold</b> too'
+HOSTILE_TEXT = 'Saving crashes the page <img src=x onerror="alert(2)"> and </pre><b>bold</b> too'
 UNKNOWN = "REQ-20990101-9999"
 
 

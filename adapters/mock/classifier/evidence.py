@@ -2,7 +2,7 @@
 
 Contributions are `value * weight`; weights are centred across kinds, so a positive
 contribution is evidence for a kind against the others, and a negative one against it.
-Character n-grams are summed per title word (an n-gram is not something a person reads),
+Character n-grams are summed per word (an n-gram is not something a person reads),
 and every piece of evidence is quoted as the ticket wrote it.
 
 Only what a decision shows is quoted (`Quoted` items, plain tuples); `contributions` wraps
@@ -45,8 +45,8 @@ class Analysis:
     model: Model
     ranked: list[int]  # kind indices, most probable first (ties to the `KINDS` order)
     n_words: int  # entries of `vector` that are words
-    chars: list[tuple[str, tuple[float, float, float]]]  # title word, its characters per kind
-    n_chars: int  # known character n-grams of the title
+    chars: list[tuple[str, tuple[float, float, float]]]  # a word, its characters per kind
+    n_chars: int  # known character n-grams of the ticket (both blocks)
 
     @property
     def known(self) -> int:
@@ -76,11 +76,11 @@ def ranked_contributions(
     a: Analysis, k: int, sign: int = 0, limit: int | None = None
 ) -> list[tuple[float, str, str]]:
     """(weight, feature prefix, key) for kind index k, largest |weight| first: `sign` 1
-    only for, -1 only against; the first `limit`. Characters are summed per title word.
+    only for, -1 only against; the first `limit`. Characters are summed per word.
     Nothing is quoted, and only the items returned are named."""
     model = a.model
     rows = model.tables.rows
-    raw: list[tuple[float, int, str]] = []  # (weight, feature index or -1, title word)
+    raw: list[tuple[float, int, str]] = []  # (weight, feature index or -1, word)
     for i, v in a.vector:
         weight = v * rows[i][k]
         if weight * sign >= 0.0 and weight != 0.0:

@@ -1,8 +1,9 @@
-"""Turns a ticket into the model's features: word n-grams, title characters, signals.
+"""Turns a ticket into the model's features: word n-grams, characters, signals.
 
 - words: unigrams and bigrams of the whole ticket (`w:`), weighted like TF-IDF;
 - characters: 3- to 5-grams inside the title's words (`c:`), which carry misspellings,
-  inflections and identifiers a word model never saw;
+  inflections and identifiers a word model never saw, and the same over every word of the
+  ticket (`d:`), where they carry a body's vocabulary the word n-grams never saw;
 - the title's first word (`f:`): "Add …", "Support …" and "Crash …" open different tickets;
 - hand-written signals (`s:`, see `signals`), the readable evidence.
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 from adapters.mock.classifier.signals import Hit, find
 from adapters.mock.classifier.text import Ticket, split, tokens
 
-WORD, CHARS, FIRST, SIGNAL = "w:", "c:", "f:", "s:"
+WORD, CHARS, DOC_CHARS, FIRST, SIGNAL = "w:", "c:", "d:", "f:", "s:"
 _CHAR_SIZES = (3, 4, 5)
 # Character n-grams of a word are the same every time: keep them (bounded, cleared if full).
 _GRAMS: dict[str, tuple[str, ...]] = {}
@@ -29,7 +30,17 @@ class Features:
     The classifier reads `tokens` and `title_words` directly (looking up only what the model
     knows); `words` and `chars`, every n-gram with its count, are for training."""
 
-    __slots__ = ("_chars", "_words", "flags", "hits", "original", "ticket", "title_words", "tokens")
+    __slots__ = (
+        "_chars",
+        "_doc_chars",
+        "_words",
+        "flags",
+        "hits",
+        "original",
+        "ticket",
+        "title_words",
+        "tokens",
+    )
 
     def __init__(
         self,
@@ -48,6 +59,7 @@ class Features:
         self.hits = hits
         self._words: dict[str, int] | None = None
         self._chars: dict[str, int] | None = None
+        self._doc_chars: dict[str, int] | None = None
 
     @property
     def words(self) -> dict[str, int]:
@@ -63,10 +75,18 @@ class Features:
             self._chars = char_grams(self.title_words)
         return self._chars
 
+    @property
+    def doc_chars(self) -> dict[str, int]:
+        """Character n-gram of any word of the ticket -> count, without the `d:` prefix."""
+        if self._doc_chars is None:
+            self._doc_chars = char_grams(self.tokens)
+        return self._doc_chars
+
     def names(self) -> set[str]:
         """Every feature name of the ticket, prefixed as the model file stores them."""
         out = {WORD + g for g in self.words}
         out.update(CHARS + g for g in self.chars)
+        out.update(DOC_CHARS + g for g in self.doc_chars)
         out.update(self.flags)
         return out
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import math
 import threading
 from array import array
+from collections.abc import Callable
 from math import log, sqrt
 from pathlib import Path
 from typing import NamedTuple
 
 from adapters.mock.classifier import storage
-from adapters.mock.classifier.features import CHARS, WORD, Features, grams_of
+from adapters.mock.classifier.features import CHARS, DOC_CHARS, WORD, Features, grams_of
 from adapters.mock.classifier.provenance import Provenance
 from adapters.mock.classifier.schema import KINDS
 
@@ -27,17 +28,20 @@ WEIGHTS = Path(__file__).with_name("weights") / "triage.model"
 K = len(KINDS)
 
 Vector = list[tuple[int, float]]  # (feature index, value), as `Model.vector` builds it
+# Per word, over its known character n-grams: sum of idf^2, sum of idf * weight per kind, count.
+Summary = tuple[float, float, float, float, int]
 
 
 class Scored(NamedTuple):
     """One ticket scored: word and flag entries of its vector (words first), logits, and
-    per title word its character contribution per kind (already scaled)."""
+    per word its character contribution per kind (title and whole-ticket blocks summed,
+    already scaled)."""
 
     vector: Vector
     logits: list[float]
     n_words: int
     chars: list[tuple[str, tuple[float, float, float]]]
-    n_chars: int  # known character n-grams of the title, with repeats
+    n_chars: int  # known character n-grams of both blocks, with repeats
 
 
 class Model:
@@ -77,9 +81,10 @@ class Model:
         return dict(zip(self.arrays.features, range(len(self.arrays.features)), strict=True))
 
     def vector(self, f: Features) -> Vector:
-        """Known features only: words as a unit-length log-TF-IDF block, title characters
-        as TF-IDF scaled by 1/sqrt(sum of TF * idf^2) (a norm that adds up per word, so
-        classifying can keep one sum per word), first word and signals as 1.0."""
+        """Known features only: words as a unit-length log-TF-IDF block; title characters,
+        and the whole ticket's characters, each as TF-IDF scaled by 1/sqrt(sum of TF * idf^2)
+        (a norm that adds up per word, so classifying can keep one sum per word); first word
+        and signals as 1.0."""
         t = self.tables
         idf = t.idf
         out: Vector = []
@@ -94,16 +99,8 @@ class Model:
         if block:
             scale = 1.0 / sqrt(norm)
             out.extend([(i, v * scale) for i, v in block])
-        block = []
-        norm = 0.0
-        for gram, tf in f.chars.items():
-            i = t.chars.get(gram)
-            if i is not None:
-                block.append((i, tf * idf[i]))
-                norm += tf * idf[i] * idf[i]
-        if block:
-            scale = 1.0 / sqrt(norm)
-            out.extend([(i, v * scale) for i, v in block])
+        out.extend(_char_block(f.chars, t.chars, idf))
+        out.extend(_char_block(f.doc_chars, t.doc_chars, idf))
         flags = t.flags
         for flag in f.flags:
             i = flags.get(flag)
@@ -113,15 +110,18 @@ class Model:
 
     def score(self, f: Features) -> Scored:
         """The logits of `vector(f)` (the classifying path), with the word and flag entries
-        of the vector and each title word's character contribution per kind.
+        of the vector and each word's character contribution per kind.
 
         Reads the tokens directly and counts only the n-grams the model knows."""
         t = self.tables
         words, idf, rows = t.words, t.idf, t.rows
         known: dict[int, int] = {}
         get = known.get
+        counts: dict[str, int] = {}  # each token's count, for the whole-ticket characters
+        count = counts.get
         prev = None
         for w in f.tokens:
+            counts[w] = count(w, 0) + 1
             i = words.get(w)
             if i is not None:
                 known[i] = get(i, 0) + 1
@@ -150,28 +150,17 @@ class Model:
             z2 += s2 * scale
             out = [(i, v * scale) for i, v in block]
         n_words = len(out)
-        counts: dict[str, int] = {}
+        per_word: dict[str, tuple[float, float, float]] = {}
+        title: dict[str, int] = {}
         for w in f.title_words:
-            counts[w] = counts.get(w, 0) + 1
-        chars: list[tuple[str, tuple[float, float, float]]] = []
-        n_chars = 0
-        parts = []
-        q = 0.0
-        for w, n in counts.items():
-            summary = t.char_summary(w)
-            if summary[4]:
-                q += n * summary[0]
-                n_chars += n * summary[4]
-                parts.append((w, n, summary))
-        if parts:
-            scale = 1.0 / sqrt(q)
-            for w, n, (_, c0, c1, c2, _) in parts:
-                m = n * scale
-                c0, c1, c2 = c0 * m, c1 * m, c2 * m
-                chars.append((w, (c0, c1, c2)))
-                z0 += c0
-                z1 += c1
-                z2 += c2
+            title[w] = title.get(w, 0) + 1
+        n_chars = _char_scores(title, t.title_summary, per_word)
+        n_chars += _char_scores(counts, t.doc_summary, per_word)
+        for c0, c1, c2 in per_word.values():
+            z0 += c0
+            z1 += c1
+            z2 += c2
+        chars = list(per_word.items())
         flags = t.flags
         for flag in f.flags:
             i = flags.get(flag)
@@ -244,43 +233,98 @@ class _Tables:
     def __init__(self, arrays: storage.Arrays) -> None:
         self.words: dict[str, int] = {}
         self.chars: dict[str, int] = {}
+        self.doc_chars: dict[str, int] = {}
         self.flags: dict[str, int] = {}
-        families = {WORD: self.words, CHARS: self.chars}
+        families = {WORD: self.words, CHARS: self.chars, DOC_CHARS: self.doc_chars}
         for i, name in enumerate(arrays.features):
             family = families.get(name[:2])
             if family is None:
                 self.flags[name] = i
             else:
                 family[name[2:]] = i
-        self._word_chars: dict[str, tuple[float, float, float, float, int]] = {}
+        self._title_chars: dict[str, Summary] = {}
+        self._doc_chars: dict[str, Summary] = {}
         self.idf: list[float] = arrays.idf.tolist()
         w = arrays.weights.tolist()
         rows = zip(w[0::3], w[1::3], w[2::3], strict=True)
         self.rows: list[tuple[float, float, float]] = list(rows)
 
-    def char_summary(self, word: str) -> tuple[float, float, float, float, int]:
+    def title_summary(self, word: str) -> Summary:
+        """`Summary` of one title word's characters (`c:`)."""
+        found = self._title_chars.get(word)
+        if found is None:
+            found = self._summarise(word, self.chars, self._title_chars)
+        return found
+
+    def doc_summary(self, word: str) -> Summary:
+        """`Summary` of one word's characters in the whole-ticket block (`d:`)."""
+        found = self._doc_chars.get(word)
+        if found is None:
+            found = self._summarise(word, self.doc_chars, self._doc_chars)
+        return found
+
+    def _summarise(self, word: str, family: dict[str, int], cache: dict[str, Summary]) -> Summary:
         """For one word's character n-grams the model knows (with repeats): the sum of
         idf^2, the sum of idf * weight per kind, and how many there are. Kept per word
         (bounded): a word's characters cost one lookup after its first time."""
-        found = self._word_chars.get(word)
-        if found is None:
-            chars, idf, rows = self.chars, self.idf, self.rows
-            q = c0 = c1 = c2 = 0.0
-            n = 0
-            for g in grams_of(word):
-                i = chars.get(g)
-                if i is not None:
-                    d = idf[i]
-                    w0, w1, w2 = rows[i]
-                    q += d * d
-                    c0 += d * w0
-                    c1 += d * w1
-                    c2 += d * w2
-                    n += 1
-            if len(self._word_chars) >= _WORD_CHARS_MAX:
-                self._word_chars.clear()
-            found = self._word_chars[word] = (q, c0, c1, c2, n)
+        idf, rows = self.idf, self.rows
+        q = c0 = c1 = c2 = 0.0
+        n = 0
+        for g in grams_of(word):
+            i = family.get(g)
+            if i is not None:
+                d = idf[i]
+                w0, w1, w2 = rows[i]
+                q += d * d
+                c0 += d * w0
+                c1 += d * w1
+                c2 += d * w2
+                n += 1
+        if len(cache) >= _WORD_CHARS_MAX:
+            cache.clear()
+        found = cache[word] = (q, c0, c1, c2, n)
         return found
+
+
+def _char_block(grams: dict[str, int], family: dict[str, int], idf: list[float]) -> Vector:
+    """A character block of `Model.vector`: known n-grams as TF * idf over the additive norm."""
+    block = []
+    norm = 0.0
+    for gram, tf in grams.items():
+        i = family.get(gram)
+        if i is not None:
+            block.append((i, tf * idf[i]))
+            norm += tf * idf[i] * idf[i]
+    if not block:
+        return []
+    scale = 1.0 / sqrt(norm)
+    return [(i, v * scale) for i, v in block]
+
+
+def _char_scores(
+    counts: dict[str, int],
+    summary: Callable[[str], Summary],
+    per_word: dict[str, tuple[float, float, float]],
+) -> int:
+    """Add one character block's scaled contribution per kind of each word (word -> its
+    count) to `per_word`; returns how many known n-grams it had (with repeats)."""
+    parts = []
+    q = 0.0
+    n_chars = 0
+    for w, n in counts.items():
+        s = summary(w)
+        if s[4]:
+            q += n * s[0]
+            n_chars += n * s[4]
+            parts.append((w, n, s))
+    if parts:
+        scale = 1.0 / sqrt(q)
+        zero = (0.0, 0.0, 0.0)
+        for w, n, (_, c0, c1, c2, _) in parts:
+            m = n * scale
+            a0, a1, a2 = per_word.get(w, zero)
+            per_word[w] = (a0 + c0 * m, a1 + c1 * m, a2 + c2 * m)
+    return n_chars
 
 
 _WORD_CHARS_MAX = 50_000

@@ -11,6 +11,9 @@ class TrainConfig(BaseModel):
     """Hyper-parameters of `train.fit`; recorded in every model file they produced."""
 
     c: float = Field(default=10.0, gt=0, description="inverse L2 strength, as scikit-learn's C")
+    flag_c: float | None = Field(
+        default=None, gt=0, description="C for signal and first-word weights (None: c)"
+    )
     min_df: int = Field(default=2, ge=1, description="documents a word must occur in")
     max_iter: int = Field(default=400, ge=1, description="L-BFGS iterations at most")
     tol: float = Field(default=1e-6, gt=0, description="stop when the loss changes less")

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from adapters.mock.classifier import model as model_module
-from adapters.mock.classifier.features import SIGNAL, Features, extract
+from adapters.mock.classifier.features import FIRST, SIGNAL, Features, extract
 from adapters.mock.classifier.model import K, Model
 from adapters.mock.classifier.provenance import DataFile, Provenance, TrainConfig
 from adapters.mock.classifier.schema import KINDS, Example, Kind
@@ -268,6 +268,9 @@ def _fit(
     alpha = 1.0 / config.c
     w0 = np.zeros((n, K))
     p_w = np.full((n, K), alpha)
+    if config.flag_c is not None:
+        flags = [i for i, name in enumerate(features) if name[:2] in (SIGNAL, FIRST)]
+        p_w[flags] = 1.0 / config.flag_c
     b0 = np.zeros(K)
     p_b = np.full(K, _BIAS_PRECISION)
     if prior is not None:
