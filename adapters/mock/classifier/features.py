@@ -14,6 +14,8 @@ and normalises them with the statistics of the data the model was trained on.
 
 from __future__ import annotations
 
+from math import log
+
 from adapters.mock.classifier.signals import Hit, find
 from adapters.mock.classifier.text import Ticket, split, tokens
 
@@ -59,7 +61,7 @@ class Features:
         self.hits = hits
         self._words: dict[str, int] | None = None
         self._chars: dict[str, int] | None = None
-        self._doc_chars: dict[str, int] | None = None
+        self._doc_chars: dict[str, float] | None = None
 
     @property
     def words(self) -> dict[str, int]:
@@ -76,10 +78,11 @@ class Features:
         return self._chars
 
     @property
-    def doc_chars(self) -> dict[str, int]:
-        """Character n-gram of any word of the ticket -> count, without the `d:` prefix."""
+    def doc_chars(self) -> dict[str, float]:
+        """Character n-gram of any word of the ticket -> its weight (`doc_char_grams`),
+        without the `d:` prefix."""
         if self._doc_chars is None:
-            self._doc_chars = char_grams(self.tokens)
+            self._doc_chars = doc_char_grams(self.tokens)
         return self._doc_chars
 
     def names(self) -> set[str]:
@@ -125,6 +128,21 @@ def char_grams(words: tuple[str, ...] | list[str]) -> dict[str, int]:
     for word in words:
         for gram in grams_of(word):
             counts[gram] = get(gram, 0) + 1
+    return counts
+
+
+def doc_char_grams(words: list[str]) -> dict[str, float]:
+    """Character n-grams of every word, each word counted 1 + log(its count): sublinear per
+    word, so a ticket's repeated words do not drown the rest, and still a sum per word."""
+    times: dict[str, int] = {}
+    for w in words:
+        times[w] = times.get(w, 0) + 1
+    counts: dict[str, float] = {}
+    get = counts.get
+    for word, n in times.items():
+        weight = 1.0 + log(n) if n > 1 else 1.0
+        for gram in grams_of(word):
+            counts[gram] = get(gram, 0.0) + weight
     return counts
 
 

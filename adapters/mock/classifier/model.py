@@ -14,7 +14,9 @@ from __future__ import annotations
 import math
 import threading
 from array import array
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
+from itertools import pairwise
 from math import log, sqrt
 from pathlib import Path
 from typing import NamedTuple
@@ -115,21 +117,14 @@ class Model:
         Reads the tokens directly and counts only the n-grams the model knows."""
         t = self.tables
         words, idf, rows = t.words, t.idf, t.rows
+        tokens = f.tokens
+        counts = Counter(tokens)  # also the whole-ticket characters' word counts
         known: dict[int, int] = {}
-        get = known.get
-        counts: dict[str, int] = {}  # each token's count, for the whole-ticket characters
-        count = counts.get
-        prev = None
-        for w in f.tokens:
-            counts[w] = count(w, 0) + 1
-            i = words.get(w)
-            if i is not None:
-                known[i] = get(i, 0) + 1
-            if prev is not None:
-                i = words.get(f"{prev} {w}")
+        for grams in (counts, Counter(map(" ".join, pairwise(tokens)))):
+            for gram, tf in grams.items():
+                i = words.get(gram)
                 if i is not None:
-                    known[i] = get(i, 0) + 1
-            prev = w
+                    known[i] = tf
         b = self.arrays.bias
         z0, z1, z2 = b[0], b[1], b[2]
         out: Vector = []
@@ -151,11 +146,9 @@ class Model:
             out = [(i, v * scale) for i, v in block]
         n_words = len(out)
         per_word: dict[str, tuple[float, float, float]] = {}
-        title: dict[str, int] = {}
-        for w in f.title_words:
-            title[w] = title.get(w, 0) + 1
-        n_chars = _char_scores(title, t.title_summary, per_word)
-        n_chars += _char_scores(counts, t.doc_summary, per_word)
+        n_chars = _char_scores(counts, t.doc_cache, t.doc_summary, per_word, sublinear=True)
+        title = Counter(f.title_words)
+        n_chars += _char_scores(title, t.title_cache, t.title_summary, per_word)
         for c0, c1, c2 in per_word.values():
             z0 += c0
             z1 += c1
@@ -242,26 +235,21 @@ class _Tables:
                 self.flags[name] = i
             else:
                 family[name[2:]] = i
-        self._title_chars: dict[str, Summary] = {}
-        self._doc_chars: dict[str, Summary] = {}
+        self.title_cache: dict[str, Summary] = {}
+        self.doc_cache: dict[str, Summary] = {}
         self.idf: list[float] = arrays.idf.tolist()
         w = arrays.weights.tolist()
         rows = zip(w[0::3], w[1::3], w[2::3], strict=True)
         self.rows: list[tuple[float, float, float]] = list(rows)
 
     def title_summary(self, word: str) -> Summary:
-        """`Summary` of one title word's characters (`c:`)."""
-        found = self._title_chars.get(word)
-        if found is None:
-            found = self._summarise(word, self.chars, self._title_chars)
-        return found
+        """`Summary` of one title word's characters (`c:`), kept in `title_cache`."""
+        return self._summarise(word, self.chars, self.title_cache)
 
     def doc_summary(self, word: str) -> Summary:
-        """`Summary` of one word's characters in the whole-ticket block (`d:`)."""
-        found = self._doc_chars.get(word)
-        if found is None:
-            found = self._summarise(word, self.doc_chars, self._doc_chars)
-        return found
+        """`Summary` of one word's characters in the whole-ticket block (`d:`), kept in
+        `doc_cache`."""
+        return self._summarise(word, self.doc_chars, self.doc_cache)
 
     def _summarise(self, word: str, family: dict[str, int], cache: dict[str, Summary]) -> Summary:
         """For one word's character n-grams the model knows (with repeats): the sum of
@@ -286,7 +274,7 @@ class _Tables:
         return found
 
 
-def _char_block(grams: dict[str, int], family: dict[str, int], idf: list[float]) -> Vector:
+def _char_block(grams: Mapping[str, float], family: dict[str, int], idf: list[float]) -> Vector:
     """A character block of `Model.vector`: known n-grams as TF * idf over the additive norm."""
     block = []
     norm = 0.0
@@ -302,26 +290,31 @@ def _char_block(grams: dict[str, int], family: dict[str, int], idf: list[float])
 
 
 def _char_scores(
-    counts: dict[str, int],
-    summary: Callable[[str], Summary],
+    counts: Mapping[str, int],
+    cache: dict[str, Summary],
+    summarise: Callable[[str], Summary],
     per_word: dict[str, tuple[float, float, float]],
+    sublinear: bool = False,
 ) -> int:
     """Add one character block's scaled contribution per kind of each word (word -> its
-    count) to `per_word`; returns how many known n-grams it had (with repeats)."""
+    count) to `per_word`; returns how many known n-grams it had (with repeats). Summaries
+    come from `cache`, `summarise` filling it for a word seen the first time."""
     parts = []
     q = 0.0
     n_chars = 0
+    cached = cache.get
     for w, n in counts.items():
-        s = summary(w)
+        s = cached(w) or summarise(w)
         if s[4]:
-            q += n * s[0]
+            tf = 1.0 + log(n) if sublinear and n > 1 else float(n)
+            q += tf * s[0]
             n_chars += n * s[4]
-            parts.append((w, n, s))
+            parts.append((w, tf, s))
     if parts:
         scale = 1.0 / sqrt(q)
         zero = (0.0, 0.0, 0.0)
-        for w, n, (_, c0, c1, c2, _) in parts:
-            m = n * scale
+        for w, tf, (_, c0, c1, c2, _) in parts:
+            m = tf * scale
             a0, a1, a2 = per_word.get(w, zero)
             per_word[w] = (a0 + c0 * m, a1 + c1 * m, a2 + c2 * m)
     return n_chars
