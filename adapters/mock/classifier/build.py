@@ -29,7 +29,7 @@ OWN = (
     (REPO / "tests" / "data" / "triage_tickets.jsonl", 2.0),
     (REPO / "tests" / "data" / "triage_train_extra.jsonl", 2.0),
 )
-CONFIG = TrainConfig(c=3.0, flag_c=1.0, title_weight=0.5)
+CONFIG = TrainConfig(c=3.0, flag_c=1.0, title_weight=0.5, doc_chars_min_df=4)
 
 
 def read(path: Path, weight: float) -> tuple[list[Example], DataFile]:

@@ -15,6 +15,9 @@ class TrainConfig(BaseModel):
         default=None, gt=0, description="C for signal and first-word weights (None: c)"
     )
     min_df: int = Field(default=2, ge=1, description="documents a word must occur in")
+    doc_chars_min_df: int = Field(
+        default=2, ge=1, description="documents a whole-ticket character n-gram must occur in"
+    )
     max_iter: int = Field(default=400, ge=1, description="L-BFGS iterations at most")
     tol: float = Field(default=1e-6, gt=0, description="stop when the loss changes less")
     title_copies: bool = Field(default=True, description="also train on each ticket's title")

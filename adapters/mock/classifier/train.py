@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from adapters.mock.classifier import model as model_module
-from adapters.mock.classifier.features import FIRST, SIGNAL, Features, extract
+from adapters.mock.classifier.features import DOC_CHARS, FIRST, SIGNAL, Features, extract
 from adapters.mock.classifier.model import K, Model
 from adapters.mock.classifier.provenance import DataFile, Provenance, TrainConfig
 from adapters.mock.classifier.schema import KINDS, Example, Kind
@@ -202,10 +202,13 @@ def _docs(
     return out
 
 
-def _vocabulary(docs: list[_Doc], prior: Model | None, min_df: int) -> tuple[list[str], list[int]]:
+def _vocabulary(
+    docs: list[_Doc], prior: Model | None, config: TrainConfig
+) -> tuple[list[str], list[int]]:
     """Feature names (the prior's first, in its order) and their new document counts.
 
     Title copies do not count as documents, so idf is over tickets."""
+    least = {DOC_CHARS: config.doc_chars_min_df}
     df: dict[str, int] = {}
     for d in docs:
         if not d.title_copy:
@@ -215,7 +218,9 @@ def _vocabulary(docs: list[_Doc], prior: Model | None, min_df: int) -> tuple[lis
     known = prior.features if prior else []
     seen = set(known)
     new = sorted(
-        n for n, c in df.items() if n not in seen and (c >= min_df or n in always)
+        n
+        for n, c in df.items()
+        if n not in seen and (c >= least.get(n[:2], config.min_df) or n in always)
     ) + sorted(always - seen - set(df))
     features = known + new
     return features, [df.get(n, 0) for n in features]
@@ -237,7 +242,7 @@ def _fit(
 
     from adapters.mock.classifier import optimize
 
-    features, df_new = _vocabulary(docs, prior, config.min_df)
+    features, df_new = _vocabulary(docs, prior, config)
     n = len(features)
     n_prior = len(prior.features) if prior else 0
     df = np.asarray(df_new, dtype=np.int64)
