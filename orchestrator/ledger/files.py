@@ -357,7 +357,7 @@ class FileLedger:
         size = fsio.append_durable(path, b"".join(lines), durable)
         self._heads[request_id] = _Head(size=size, folding=folding)
         if any(e.action in INDEXED for e in events):
-            self._update_index(request_id, folding.view())
+            self._update_index(request_id, folding.entry())
         return events
 
     def _check_first(self, request_id: str, action: Action) -> None:
@@ -564,7 +564,7 @@ class FileLedger:
                 with self._request_lock(rid):
                     view = self.view(rid)
                     if known is None or known.last_seq != view.last_seq:
-                        self._update_index(rid, view)
+                        self._update_index(rid, index_entry(view))
                         mended += 1
             except LedgerCorrupt:
                 continue  # verify names it; a damaged item must not stop the others
@@ -601,9 +601,9 @@ class FileLedger:
         if packet.source.subject is not None:
             self._remember_subject(packet.source.subject, rid)
 
-    def _update_index(self, request_id: str, view: ItemView) -> None:
+    def _update_index(self, request_id: str, entry: dict[str, JsonValue]) -> None:
         """Called under the request's lock, so entries for one request land in event order."""
-        self.index_store.put(request_id, index_entry(view), self._readable_entries)
+        self.index_store.put(request_id, entry, self._readable_entries)
 
     def _readable_entries(self) -> dict[str, JsonValue]:
         """Rebuild for a lost index; a damaged file is left out (verify names it) rather than
