@@ -15,8 +15,9 @@ def utc_now() -> datetime:
 
 
 def iso(ts: datetime) -> str:
-    """UTC ISO-8601 with microseconds and a `Z`, the one timestamp format in the ledger."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC ISO-8601 with microseconds and a `Z`, the one timestamp format in the ledger
+    (`isoformat` is a third of `strftime`'s cost, and every event is stamped)."""
+    return ts.astimezone(UTC).isoformat(timespec="microseconds").removesuffix("+00:00") + "Z"
 
 
 class Source(BaseModel):
