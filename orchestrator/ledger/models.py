@@ -93,6 +93,13 @@ class LedgerEvent(BaseModel):
 
     _typed: Details | None = PrivateAttr(default=None)
 
+    def __eq__(self, other: object) -> bool:
+        """An event is its fields: whether its details were parsed yet (`_typed`, a cache
+        pydantic would compare too) does not make two events differ."""
+        if not isinstance(other, LedgerEvent):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
     def read(self, model: type[D]) -> D:
         """The details through their action's model; asking for another action's is a bug."""
         if model.action != self.action:
