@@ -69,3 +69,13 @@ def test_appends_stay_chained_when_the_head_cache_evicts(tmp_path):
     assert len(ledger._heads._heads) == 2
     assert verify(ledger).ok
     assert [len(ledger.read_events(r)) for r in rids] == [3, 3, 3]
+
+
+def test_an_appended_event_equals_its_line_read_back(tmp_path):
+    """The writer's event keeps its details model; that cache is not part of the event."""
+    ledger, rid = _ledger(tmp_path)
+    written = ledger.append_many(
+        rid, [Draft("triage", TRIAGED), Draft("dev", ev.Handoff(from_="dev"))]
+    )
+    assert ledger.read_events(rid)[1:] == written
+    assert written[0].read(ev.Triaged) == TRIAGED

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from orchestrator.ledger import FileLedger
+from orchestrator.ledger.canonical import canonical_bytes
 from orchestrator.ledger.events import MODELS, Action
+from orchestrator.ledger.fold import Folding, fold, index_entry
 from orchestrator.ledger.verify import verify
 
 DATA = Path(__file__).parent / "data"
@@ -68,3 +70,13 @@ def test_new_appends_extend_its_chains(cli, old_ledger: Path) -> None:
     out = cli("replay", "REQ-20261201-0002", "--ledger", str(old_ledger))
     assert out.exit_code == 0, out.output
     assert verify(FileLedger(old_ledger)).ok
+
+
+def test_the_appenders_index_entry_is_the_one_reindex_writes(old_ledger: Path) -> None:
+    """Appenders build the entry from the fold in progress; it must match the view's."""
+    ledger = FileLedger(old_ledger)
+    for rid in ledger.request_ids():
+        events = ledger.read_events(rid)
+        for upto in range(1, len(events) + 1):
+            fast = Folding.of(rid, events[:upto]).entry()
+            assert canonical_bytes(fast) == canonical_bytes(index_entry(fold(rid, events, upto)))

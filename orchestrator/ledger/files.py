@@ -200,14 +200,14 @@ class FileLedger:
                 existing = self._idempotent_hit(idempotency_key)
                 if existing is not None:
                     return Created(packet=self.read_request(existing), created=False)
-            packet, creating = self._write_packet(
+            packet, digest, creating = self._write_packet(
                 now, text, title, source or Source(), idempotency_key
             )
             try:
                 created = RequestCreated(
                     title=title,
                     source=packet.source.kind,
-                    packet_sha256=packet_sha256(packet.stored()),
+                    packet_sha256=digest,
                     idempotency_key=idempotency_key,
                 )
                 drafts = [Draft("orchestrator", created), *(Draft("orchestrator", d) for d in then)]
@@ -228,10 +228,11 @@ class FileLedger:
 
     def _write_packet(
         self, now: datetime, text: str, title: str, source: Source, key: str | None
-    ) -> tuple[RequestPacket, int]:
-        """The new packet, and a descriptor holding its creation lock (the caller closes it).
-        A number is reserved under the id lock; O_EXCL keeps ids unique even when the
-        counter was lost or torn (it is then rebuilt from the packets there)."""
+    ) -> tuple[RequestPacket, str, int]:
+        """The new packet, its `packet_sha256` (of the bytes written), and a descriptor
+        holding its creation lock (the caller closes it). A number is reserved under the id
+        lock; O_EXCL keeps ids unique even when the counter was lost or torn (it is then
+        rebuilt from the packets there)."""
         day = ids.day_of(now)
         counter = self.locks_dir / f"counter-{day}"
         while True:
@@ -246,11 +247,11 @@ class FileLedger:
                 source=source,
                 idempotency_key=key,
             )
-            data = canonical_bytes(packet.stored()) + b"\n"
+            stored = canonical_bytes(packet.stored())
             # readers find a packet through its first event, written after this: in place
-            creating = fsio.create_new_locked(self.request_path(packet.request_id), data)
+            creating = fsio.create_new_locked(self.request_path(packet.request_id), stored + b"\n")
             if creating is not None:
-                return packet, creating
+                return packet, sha256_hex(stored), creating
 
     def _read_counter(self, counter: Path, day: str) -> int:
         raw = fsio.read_bytes_or_none(counter)
@@ -282,10 +283,11 @@ class FileLedger:
         return self.root / "texts" / f"{sha256_hex(text.encode())}.json"
 
     def _remember_text(self, text: str, request_id: str) -> None:
-        """The newest request per exact text: advisory (a repeat only warns), so not fsync'd."""
+        """The newest request per exact text: advisory (a repeat only warns), so not fsync'd;
+        a reader caught mid-write may get no id or another one, and checks the packet's text."""
         path = self._text_path(text)
         path.parent.mkdir(exist_ok=True)
-        fsio.overwrite(path, canonical_bytes({"request_id": request_id}))  # a torn one is None
+        fsio.overwrite(path, canonical_bytes({"request_id": request_id}))
 
     def find_by_text(self, text: str) -> str | None:
         """O(1) however large the ledger: one marker file per distinct text."""
@@ -355,7 +357,7 @@ class FileLedger:
         size = fsio.append_durable(path, b"".join(lines), durable)
         self._heads[request_id] = _Head(size=size, folding=folding)
         if any(e.action in INDEXED for e in events):
-            self._update_index(request_id, folding.view())
+            self._update_index(request_id, folding.entry())
         return events
 
     def _check_first(self, request_id: str, action: Action) -> None:
@@ -370,7 +372,10 @@ class FileLedger:
             )
 
     def _head(self, request_id: str, path: Path) -> _Head:
-        size = path.stat().st_size if path.exists() else 0
+        try:
+            size = os.stat(path).st_size
+        except FileNotFoundError:
+            size = 0
         cached = self._heads.get(request_id)
         if cached is not None and cached.size == size:
             return cached
@@ -559,7 +564,7 @@ class FileLedger:
                 with self._request_lock(rid):
                     view = self.view(rid)
                     if known is None or known.last_seq != view.last_seq:
-                        self._update_index(rid, view)
+                        self._update_index(rid, index_entry(view))
                         mended += 1
             except LedgerCorrupt:
                 continue  # verify names it; a damaged item must not stop the others
@@ -596,9 +601,9 @@ class FileLedger:
         if packet.source.subject is not None:
             self._remember_subject(packet.source.subject, rid)
 
-    def _update_index(self, request_id: str, view: ItemView) -> None:
+    def _update_index(self, request_id: str, entry: dict[str, JsonValue]) -> None:
         """Called under the request's lock, so entries for one request land in event order."""
-        self.index_store.put(request_id, index_entry(view), self._readable_entries)
+        self.index_store.put(request_id, entry, self._readable_entries)
 
     def _readable_entries(self) -> dict[str, JsonValue]:
         """Rebuild for a lost index; a damaged file is left out (verify names it) rather than

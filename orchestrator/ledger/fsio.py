@@ -24,7 +24,8 @@ def _tmp_for(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
 
 
-def _write_fsync(path: Path, data: bytes, flags: int, durable: bool = True) -> None:
+def _write_fsync(path: Path, data: bytes, flags: int, durable: bool = True) -> int:
+    """Write `data` (and fsync, if `durable`); the file's size afterwards."""
     fd = os.open(path, flags, 0o644)
     try:
         view = memoryview(data)
@@ -33,6 +34,7 @@ def _write_fsync(path: Path, data: bytes, flags: int, durable: bool = True) -> N
             view = view[written:]
         if durable:
             os.fsync(fd)
+        return os.fstat(fd).st_size
     finally:
         os.close(fd)
 
@@ -101,10 +103,14 @@ def try_flock(path: Path) -> Iterator[bool]:
 
 def overwrite(path: Path, data: bytes) -> None:
     """Rewrite a small advisory file in place, no temp file and no fsync: a reader may catch
-    it torn, so only files whose readers fall back on anything unreadable use this."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    it torn, so only files whose readers fall back on anything unreadable (or check what it
+    names) use this. Written over, not truncated first: on ext4 a truncate to zero makes the
+    close flush the file (`auto_da_alloc`), as dear as an fsync."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
     try:
-        os.write(fd, data)
+        os.pwrite(fd, data, 0)
+        if os.fstat(fd).st_size > len(data):
+            os.ftruncate(fd, len(data))
     finally:
         os.close(fd)
 
@@ -112,8 +118,7 @@ def overwrite(path: Path, data: bytes) -> None:
 def append_durable(path: Path, data: bytes, durable: bool = True) -> int:
     """Append in one write (and fsync, unless the caller's next durable append will cover
     it: an fsync flushes every earlier write to the file); returns the size afterwards."""
-    _write_fsync(path, data, os.O_WRONLY | os.O_CREAT | os.O_APPEND, durable)
-    return path.stat().st_size
+    return _write_fsync(path, data, os.O_WRONLY | os.O_CREAT | os.O_APPEND, durable)
 
 
 def replace_atomic(path: Path, data: bytes, durable: bool = True) -> None:

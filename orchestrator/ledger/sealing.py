@@ -56,10 +56,9 @@ def seal(
             "prev": prev,
         }
         digest, line = sealed_line(body)
-        # built from validated details by this code: construct, do not re-validate
-        event = LedgerEvent.model_construct(
+        event = LedgerEvent.sealed(
             seq=seq + 1, ts=ts, request_id=request_id, actor=draft.actor,
-            action=draft.action, details=details, prev=prev, hash=digest,
+            typed=typed, details=details, prev=prev, hash=digest,
         )  # fmt: skip
         folding.step(event)
         events.append(event)

@@ -36,8 +36,8 @@ def role_user(
     output_type: type[BaseModel],
 ) -> str:
     parts = [delimit(text), f"<triage>\n{json.dumps(decision, ensure_ascii=False)}\n</triage>"]
-    if context:
-        body = json.dumps(context, ensure_ascii=False, indent=1)
+    if context:  # one line like the triage block: `indent` forces json's pure-Python encoder
+        body = json.dumps(context, ensure_ascii=False)
         parts.append(f"<context>\n{body}\n</context>")
     if concerns:
         listed = "\n".join(f"- {c}" for c in concerns)
