@@ -28,6 +28,22 @@ def test_a_packet_without_events_is_set_aside(tmp_path):
     assert ledger.request_ids() == [kept.request_id]
 
 
+def test_a_creation_killed_between_creating_its_events_file_and_writing_it_is_set_aside(
+    tmp_path,
+):
+    ledger = FileLedger(tmp_path / "coordination")
+    kept = ledger.create_request("kept", "kept").packet
+    rid = "REQ-20261201-0099"
+    cut = ledger.request_path(rid)
+    cut.write_text(json.dumps({**kept.stored(), "request_id": rid}))
+    ledger.events_path(rid).touch()  # O_CREAT done, the first write never happened
+    assert not ledger.has_events(rid) and not verify(ledger).ok
+    assert ledger.catch_up() == 1
+    assert verify(ledger).ok and ledger.request_ids() == [kept.request_id]
+    assert not ledger.events_path(rid).exists()
+    assert cut.with_name(cut.name + ".interrupted").exists()
+
+
 def test_an_item_the_index_lost_is_indexed_with_its_markers_and_queued_again(tmp_path):
     ledger = FileLedger(tmp_path / "coordination")
     first = ledger.create_request("first", "first").packet.request_id

@@ -157,8 +157,12 @@ class FileLedger:
         return self.request_path(request_id).exists()
 
     def has_events(self, request_id: str) -> bool:
-        """The request's history has begun: a known request, for every reader."""
-        return self.events_path(request_id).exists()
+        """The request's history has begun: a known request, for every reader. An empty
+        events file is a creation killed between creating the file and its first write."""
+        try:
+            return self.events_path(request_id).stat().st_size > 0
+        except FileNotFoundError:
+            return False
 
     def _lock(self, name: str) -> ProcessFileLock:
         """filelock waits by polling; its 50 ms default idles every contended writer that long.
@@ -572,10 +576,18 @@ class FileLedger:
                 self._remember_markers(self.read_request(rid))
         return mended
 
+    def _remove_empty_events(self, request_id: str) -> None:
+        events = self.events_path(request_id)
+        if events.exists():
+            events.unlink()
+            fsio.fsync_dir(self.events_dir)
+
     def _set_aside_interrupted(self) -> int:
         """A packet with no events whose creation lock is free lost its creator before its
         first event, so it was never acknowledged: move it out of the ledger, kept as
-        `REQ-….json.interrupted`, so verify and the id scan no longer see it."""
+        `REQ-….json.interrupted`, so verify and the id scan no longer see it. An empty
+        events file its creator left (killed between creating and writing it) goes first,
+        durably, so a power cut cannot leave it behind without its packet."""
         if not self.requests_dir.is_dir():
             return 0
         moved = 0
@@ -584,6 +596,7 @@ class FileLedger:
                 continue
             with fsio.try_flock(path) as free:
                 if free and not self.has_events(path.stem):
+                    self._remove_empty_events(path.stem)
                     os.replace(path, path.with_name(f"{path.name}.interrupted"))
                     moved += 1
         if moved:
