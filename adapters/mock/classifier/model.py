@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import NamedTuple
 
 from adapters.mock.classifier import storage
-from adapters.mock.classifier.features import CHARS, DOC_CHARS, WORD, Features, grams_of
+from adapters.mock.classifier.features import (
+    CHARS,
+    DOC_CHARS,
+    DOC_MIN_LETTERS,
+    WORD,
+    Features,
+    grams_of,
+)
 from adapters.mock.classifier.provenance import Provenance
 from adapters.mock.classifier.schema import KINDS
 
@@ -146,7 +153,9 @@ class Model:
             out = [(i, v * scale) for i, v in block]
         n_words = len(out)
         per_word: dict[str, tuple[float, float, float]] = {}
-        n_chars = _char_scores(counts, t.doc_cache, t.doc_summary, per_word, sublinear=True)
+        n_chars = _char_scores(
+            counts, t.doc_cache, t.doc_summary, per_word, sublinear=True, shortest=DOC_MIN_LETTERS
+        )
         title = Counter(f.title_words)
         n_chars += _char_scores(title, t.title_cache, t.title_summary, per_word)
         for c0, c1, c2 in per_word.values():
@@ -241,6 +250,7 @@ class _Tables:
         w = arrays.weights.tolist()
         rows = zip(w[0::3], w[1::3], w[2::3], strict=True)
         self.rows: list[tuple[float, float, float]] = list(rows)
+        self._char_terms: dict[int, dict[str, tuple[float, float, float, float]]] = {}
 
     def title_summary(self, word: str) -> Summary:
         """`Summary` of one title word's characters (`c:`), kept in `title_cache`."""
@@ -255,23 +265,35 @@ class _Tables:
         """For one word's character n-grams the model knows (with repeats): the sum of
         idf^2, the sum of idf * weight per kind, and how many there are. Kept per word
         (bounded): a word's characters cost one lookup after its first time."""
-        idf, rows = self.idf, self.rows
+        terms = self._terms(family)
         q = c0 = c1 = c2 = 0.0
         n = 0
         for g in grams_of(word):
-            i = family.get(g)
-            if i is not None:
-                d = idf[i]
-                w0, w1, w2 = rows[i]
-                q += d * d
-                c0 += d * w0
-                c1 += d * w1
-                c2 += d * w2
+            t = terms.get(g)
+            if t is not None:
+                a, b, c, d = t
+                q += a
+                c0 += b
+                c1 += c
+                c2 += d
                 n += 1
         if len(cache) >= _WORD_CHARS_MAX:
             cache.clear()
         found = cache[word] = (q, c0, c1, c2, n)
         return found
+
+    def _terms(self, family: dict[str, int]) -> dict[str, tuple[float, float, float, float]]:
+        """Per character n-gram of `family`: idf^2 and idf * weight per kind, built the first
+        time a word of that family is summarised (one lookup per n-gram after that)."""
+        key = id(family)
+        terms = self._char_terms.get(key)
+        if terms is None:
+            idf, rows = self.idf, self.rows
+            terms = self._char_terms[key] = {
+                g: (idf[i] * idf[i], idf[i] * rows[i][0], idf[i] * rows[i][1], idf[i] * rows[i][2])
+                for g, i in family.items()
+            }
+        return terms
 
 
 def _char_block(grams: Mapping[str, float], family: dict[str, int], idf: list[float]) -> Vector:
@@ -295,6 +317,7 @@ def _char_scores(
     summarise: Callable[[str], Summary],
     per_word: dict[str, tuple[float, float, float]],
     sublinear: bool = False,
+    shortest: int = 0,
 ) -> int:
     """Add one character block's scaled contribution per kind of each word (word -> its
     count) to `per_word`; returns how many known n-grams it had (with repeats). Summaries
@@ -304,6 +327,8 @@ def _char_scores(
     n_chars = 0
     cached = cache.get
     for w, n in counts.items():
+        if len(w) < shortest:
+            continue
         s = cached(w) or summarise(w)
         if s[4]:
             tf = 1.0 + log(n) if sublinear and n > 1 else float(n)
