@@ -2,12 +2,13 @@
 
 - words: unigrams and bigrams of the whole ticket (`w:`), weighted like TF-IDF;
 - characters: 3- to 5-grams inside the title's words (`c:`), which carry misspellings,
-  inflections and identifiers a word model never saw, and the same over every word of the
-  ticket (`d:`), where they carry a body's vocabulary the word n-grams never saw;
+  inflections and identifiers a word model never saw, and the same over every word of 3+
+  letters in the ticket (`d:`, each word counted 1 + log(its count)), where they carry a
+  body's vocabulary the word n-grams never saw;
 - the title's first word (`f:`): "Add …", "Support …" and "Crash …" open different tickets;
 - hand-written signals (`s:`, see `signals`), the readable evidence.
 
-Word and character counts are kept raw and without their prefix here (a bigram is "a b":
+Word and character counts are kept without idf and without their prefix here (a bigram is "a b":
 tokens have no spaces, so it cannot collide with a unigram); `model.Model.vector` weights
 and normalises them with the statistics of the data the model was trained on.
 """
