@@ -15,6 +15,7 @@ and normalises them with the statistics of the data the model was trained on.
 
 from __future__ import annotations
 
+from collections import Counter
 from math import log
 
 from adapters.mock.classifier.signals import Hit, find
@@ -139,12 +140,9 @@ def doc_char_grams(words: list[str]) -> dict[str, float]:
     rest, and still a sum per word. Shorter words ("a", "to", "is") are left to the word
     block: their characters add nothing it lacks (in CV the same scores), and they are a
     sixth of a ticket's distinct words."""
-    times: dict[str, int] = {}
-    for w in words:
-        times[w] = times.get(w, 0) + 1
     counts: dict[str, float] = {}
     get = counts.get
-    for word, n in times.items():
+    for word, n in Counter(words).items():
         if len(word) < DOC_MIN_LETTERS:
             continue
         weight = 1.0 + log(n) if n > 1 else 1.0

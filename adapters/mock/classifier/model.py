@@ -16,6 +16,7 @@ import threading
 from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping
+from functools import cached_property
 from itertools import pairwise
 from math import log, sqrt
 from pathlib import Path
@@ -39,6 +40,8 @@ K = len(KINDS)
 Vector = list[tuple[int, float]]  # (feature index, value), as `Model.vector` builds it
 # Per word, over its known character n-grams: sum of idf^2, sum of idf * weight per kind, count.
 Summary = tuple[float, float, float, float, int]
+# Per character n-gram: idf^2 and idf * weight per kind.
+Terms = dict[str, tuple[float, float, float, float]]
 
 
 class Scored(NamedTuple):
@@ -250,50 +253,57 @@ class _Tables:
         w = arrays.weights.tolist()
         rows = zip(w[0::3], w[1::3], w[2::3], strict=True)
         self.rows: list[tuple[float, float, float]] = list(rows)
-        self._char_terms: dict[int, dict[str, tuple[float, float, float, float]]] = {}
+
+    @cached_property
+    def title_terms(self) -> Terms:
+        """`Terms` of the title's character n-grams (`c:`), built on the first cold word."""
+        return _terms(self.chars, self.idf, self.rows)
+
+    @cached_property
+    def doc_terms(self) -> Terms:
+        """`Terms` of the whole-ticket character n-grams (`d:`), built on the first cold word."""
+        return _terms(self.doc_chars, self.idf, self.rows)
 
     def title_summary(self, word: str) -> Summary:
         """`Summary` of one title word's characters (`c:`), kept in `title_cache`."""
-        return self._summarise(word, self.chars, self.title_cache)
+        return _summarise(word, self.title_terms, self.title_cache)
 
     def doc_summary(self, word: str) -> Summary:
         """`Summary` of one word's characters in the whole-ticket block (`d:`), kept in
         `doc_cache`."""
-        return self._summarise(word, self.doc_chars, self.doc_cache)
+        return _summarise(word, self.doc_terms, self.doc_cache)
 
-    def _summarise(self, word: str, family: dict[str, int], cache: dict[str, Summary]) -> Summary:
-        """For one word's character n-grams the model knows (with repeats): the sum of
-        idf^2, the sum of idf * weight per kind, and how many there are. Kept per word
-        (bounded): a word's characters cost one lookup after its first time."""
-        terms = self._terms(family)
-        q = c0 = c1 = c2 = 0.0
-        n = 0
-        for g in grams_of(word):
-            t = terms.get(g)
-            if t is not None:
-                a, b, c, d = t
-                q += a
-                c0 += b
-                c1 += c
-                c2 += d
-                n += 1
-        if len(cache) >= _WORD_CHARS_MAX:
-            cache.clear()
-        found = cache[word] = (q, c0, c1, c2, n)
-        return found
 
-    def _terms(self, family: dict[str, int]) -> dict[str, tuple[float, float, float, float]]:
-        """Per character n-gram of `family`: idf^2 and idf * weight per kind, built the first
-        time a word of that family is summarised (one lookup per n-gram after that)."""
-        key = id(family)
-        terms = self._char_terms.get(key)
-        if terms is None:
-            idf, rows = self.idf, self.rows
-            terms = self._char_terms[key] = {
-                g: (idf[i] * idf[i], idf[i] * rows[i][0], idf[i] * rows[i][1], idf[i] * rows[i][2])
-                for g, i in family.items()
-            }
-        return terms
+def _terms(
+    family: dict[str, int], idf: list[float], rows: list[tuple[float, float, float]]
+) -> Terms:
+    """Per character n-gram of `family`: idf^2 and idf * weight per kind (one lookup per
+    n-gram when a word is summarised)."""
+    return {
+        g: (idf[i] * idf[i], idf[i] * rows[i][0], idf[i] * rows[i][1], idf[i] * rows[i][2])
+        for g, i in family.items()
+    }
+
+
+def _summarise(word: str, terms: Terms, cache: dict[str, Summary]) -> Summary:
+    """For one word's character n-grams the model knows (with repeats): the sum of idf^2,
+    the sum of idf * weight per kind, and how many there are. Kept per word (bounded): a
+    word's characters cost one lookup after its first time."""
+    q = c0 = c1 = c2 = 0.0
+    n = 0
+    for g in grams_of(word):
+        t = terms.get(g)
+        if t is not None:
+            a, b, c, d = t
+            q += a
+            c0 += b
+            c1 += c
+            c2 += d
+            n += 1
+    if len(cache) >= _WORD_CHARS_MAX:
+        cache.clear()
+    found = cache[word] = (q, c0, c1, c2, n)
+    return found
 
 
 def _char_block(grams: Mapping[str, float], family: dict[str, int], idf: list[float]) -> Vector:
