@@ -159,10 +159,7 @@ class FileLedger:
     def has_events(self, request_id: str) -> bool:
         """The request's history has begun: a known request, for every reader. An empty
         events file is a creation killed between creating the file and its first write."""
-        try:
-            return self.events_path(request_id).stat().st_size > 0
-        except FileNotFoundError:
-            return False
+        return bool(fsio.size_or_none(self.events_path(request_id)))
 
     def _lock(self, name: str) -> ProcessFileLock:
         """filelock waits by polling; its 50 ms default idles every contended writer that long.
@@ -376,10 +373,7 @@ class FileLedger:
             )
 
     def _head(self, request_id: str, path: Path) -> _Head:
-        try:
-            size = os.stat(path).st_size
-        except FileNotFoundError:
-            size = 0
+        size = fsio.size_or_none(path) or 0
         cached = self._heads.get(request_id)
         if cached is not None and cached.size == size:
             return cached

@@ -137,6 +137,14 @@ def truncate_to(path: Path, size: int) -> None:
         os.fsync(handle.fileno())
 
 
+def size_or_none(path: Path) -> int | None:
+    """The file's size in bytes, or None if it does not exist (one stat, no exists() race)."""
+    try:
+        return os.stat(path).st_size
+    except FileNotFoundError:
+        return None
+
+
 def read_bytes_or_none(path: Path) -> bytes | None:
     with contextlib.suppress(FileNotFoundError):
         return path.read_bytes()

@@ -68,11 +68,8 @@ class IndexStore:
     def put(self, request_id: str, entry: JsonValue, rebuild: Callable[[], Entries]) -> None:
         """Record one request's entry; `rebuild` supplies every entry when there is no snapshot."""
         with self._lock():
-            try:
-                size = os.stat(self.path).st_size
-            except FileNotFoundError:
-                size = -1
-            if size >= 0:  # one line, no parse of the snapshot
+            size = fsio.size_or_none(self.path)
+            if size is not None:  # one line, no parse of the snapshot
                 self._append_journal(request_id, entry, size)
                 return
             entries = rebuild()
