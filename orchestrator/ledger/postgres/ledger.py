@@ -26,7 +26,7 @@ from orchestrator.ledger.canonical import canonical_bytes, sha256_hex
 from orchestrator.ledger.chain import Finding
 from orchestrator.ledger.events import Action, Details, Queued, RequestCreated
 from orchestrator.ledger.files import packet_sha256
-from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold
+from orchestrator.ledger.fold import INDEXED, Folding, ItemView, fold, index_entry
 from orchestrator.ledger.lifecycle import State
 from orchestrator.ledger.models import LedgerEvent, RequestPacket, Source, iso, utc_now
 from orchestrator.ledger.postgres import records, schema
@@ -206,7 +206,7 @@ class PostgresLedger:
             return batch
         records.insert_events(conn, batch.events, batch.lines)
         if any(e.action in INDEXED for e in batch.events):
-            records.put_index(conn, request_id, batch.folding.view())
+            records.put_index(conn, request_id, batch.folding.entry())
         return batch
 
     def lock_and_head(self, conn: Conn, request_id: str) -> Folding:
@@ -347,7 +347,7 @@ class PostgresLedger:
         for rid, raw in rows:
             chains[str(rid)].append(records.parse(str(rid), bytes(raw)))
         for rid, chain in chains.items():
-            records.put_index(conn, rid, fold(rid, chain))
+            records.put_index(conn, rid, index_entry(fold(rid, chain)))
 
     # -- the records as written, for verify and `db copy` -----------------------
     def import_sealed(self, record: SealedRecord) -> None:
@@ -363,7 +363,7 @@ class PostgresLedger:
         def step(conn: Conn) -> None:
             records.insert_packet(conn, parsed, packet)
             records.insert_events(conn, chain, lines)
-            records.put_index(conn, rid, fold(rid, chain))
+            records.put_index(conn, rid, index_entry(fold(rid, chain)))
             conn.execute(
                 "SELECT setval('request_number', greatest(%s, "
                 "(SELECT last_value FROM request_number)))",

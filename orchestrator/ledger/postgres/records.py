@@ -4,6 +4,7 @@ transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
@@ -13,7 +14,6 @@ from orchestrator.errors import LedgerCorrupt
 from orchestrator.ledger import ids
 from orchestrator.ledger.canonical import sha256_hex
 from orchestrator.ledger.files import parse_line
-from orchestrator.ledger.fold import ItemView, index_entry
 from orchestrator.ledger.models import LedgerEvent, RequestPacket
 from orchestrator.ledger.postgres.connect import Conn
 
@@ -66,13 +66,14 @@ def insert_events(conn: Conn, events: Sequence[LedgerEvent], lines: Sequence[byt
         )
 
 
-def put_index(conn: Conn, request_id: str, view: ItemView) -> None:
+def put_index(conn: Conn, request_id: str, entry: dict[str, Any]) -> None:
+    """Upsert one request's index entry (`index_entry`, or a fold's `entry()`)."""
     day, number = ids.sort_key(request_id)
     conn.execute(
         "INSERT INTO item_index (request_id, day, number, state, entry) "
         "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (request_id) DO UPDATE "
         "SET state = EXCLUDED.state, entry = EXCLUDED.entry",
-        (request_id, day, number, view.state.value, Jsonb(index_entry(view))),
+        (request_id, day, number, entry["state"], Jsonb(entry)),
     )
 
 
